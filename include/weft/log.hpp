@@ -1,0 +1,147 @@
+// weft: the engine. A Log is the core's rules over a LogStore, every change
+// under one store transaction (docs/architecture.md, DESIGN.md Apply).
+//
+// Thread-safety: internally synchronized. Every method may be called from
+// any thread; calls are serialised by the Log.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "weft/codec.hpp"
+#include "weft/status.hpp"
+#include "weft/store.hpp"
+#include "weft/types.hpp"
+
+namespace weft {
+
+struct LogOptions {
+  // The local writer's id. Unset: a fresh random actor.
+  std::optional<ActorId> actor;
+  Limits limits;
+};
+
+struct AppendRequest {
+  std::span<const uint8_t> payload;
+  uint32_t kind = 0;
+  // Unset: the wall clock (informational only, never used for ordering).
+  std::optional<int64_t> timestamp_ms;
+  // Unset: the log's current heads. Set: these explicit dependencies, which
+  // must be present (MISSING_DEPENDENCY otherwise).
+  std::optional<std::vector<OpId>> deps;
+};
+
+struct DiffOptions {
+  uint32_t max_ops_per_batch = 4096;
+  size_t max_bytes_per_batch = 1u << 20;  // payload bytes; a bigger op gets its own batch
+};
+
+struct VerifyReport {
+  uint64_t ops = 0;
+  uint64_t chunks = 0;
+};
+
+struct MergeStats {
+  uint64_t batches = 0;
+  uint64_t applied = 0;
+  uint64_t duplicates = 0;
+  uint64_t rejected = 0;
+};
+
+class Log {
+ public:
+  // Opens a log over `store`, loading O(actors) state.
+  static Result<std::unique_ptr<Log>> open(std::unique_ptr<LogStore> store,
+                                           LogOptions options = {});
+  static Result<std::unique_ptr<Log>> open_memory(LogOptions options = {});
+
+  ~Log();
+  Log(const Log&) = delete;
+  Log& operator=(const Log&) = delete;
+
+  ActorId actor() const { return actor_; }
+
+  // Mints the local actor's next op(s) and commits them in one transaction.
+  Result<OpId> append(const AppendRequest& request);
+  Result<std::vector<OpId>> append_many(std::span<const AppendRequest> requests);
+
+  // The five apply rules of DESIGN.md, atomically. An Error (never an Ack)
+  // means nothing committed: a store failure, or a batch over the limits.
+  Result<Ack> apply(const Batch& batch);
+
+  // Reads up to `max` ops from `from_cursor` (1-based) in cursor order.
+  Result<std::vector<StoredOp>> read(uint64_t from_cursor, size_t max);
+  // NOT_FOUND if the op is not here.
+  Result<StoredOp> get(const OpId& id);
+
+  uint64_t cursor() const;
+  uint32_t epoch() const;
+  // Raises the capability epoch (durably); lowering it is INVALID_ARGUMENT.
+  Status set_epoch(uint32_t epoch);
+
+  VersionVector version_vector() const;
+  // Ops nothing else here depends on, sorted.
+  std::vector<OpId> heads() const;
+  // 32 bytes, equal exactly when two replicas hold the same ops.
+  Result<Hash> digest();
+  // Every op id in canonical order: (lamport, actor, counter).
+  Result<std::vector<OpId>> canonical_order();
+
+  // The ops this log has past `peer`, in dependency order, as batches.
+  Result<std::vector<Batch>> diff(const VersionVector& peer, const DiffOptions& options = {});
+  // this.apply(other.diff(this.version_vector())).
+  Result<MergeStats> merge_from(Log& other, const DiffOptions& options = {});
+
+  // Seals the next chunk of `actor`, ending at counter `last`. If
+  // `expected_digest` is given it must match (CHECKSUM_MISMATCH).
+  Result<SealRecord> seal(const ActorId& actor, uint64_t last,
+                          const std::optional<Hash>& expected_digest = std::nullopt);
+  // Stores a sealed chunk received from a peer, and applies its ops that are
+  // not here yet, in one transaction. Same bytes again: OK. Other bytes for a
+  // sealed (actor, index): IMMUTABLE_VIOLATION.
+  Result<SealRecord> put_chunk(std::span<const uint8_t> bytes,
+                               const std::optional<Hash>& expected_digest = std::nullopt);
+  // NOT_FOUND if (actor, index) is not sealed here.
+  Result<StoredChunk> get_chunk(const ActorId& actor, uint64_t index);
+  // Seal records of `actor`'s sealed chunks, in order.
+  Result<std::vector<SealRecord>> seals(const ActorId& actor);
+
+  // Walks every op and chunk: recomputes op hashes, chunk digests and the
+  // chain of each actor. CORRUPT names the first op or chunk that is wrong.
+  Result<VerifyReport> verify();
+
+  LogStore& store_for_testing() { return *store_; }
+
+ private:
+  struct Staging;
+
+  Log(std::unique_ptr<LogStore> store, LogOptions options, ActorId actor);
+  void load_header(const LogHeader& header);
+  Result<std::unique_ptr<StoreTxn>> begin();
+  uint32_t intern(const ActorId& actor);
+  std::optional<uint32_t> find_actor(const ActorId& actor) const;
+  std::vector<OpId> heads_locked() const;
+  Result<uint64_t> lamport_of(Staging& st, uint32_t actor, uint64_t counter);
+  Result<Hash> stored_hash(Staging& st, uint32_t actor, uint64_t counter);
+  // Decides one op under rules 2, 4 and 5 (rule 3 is handled by the caller).
+  Result<Code> stage(Staging& st, const Op& op, const Hash& hash);
+  Status write_staged(Staging& st, StoreTxn& txn);
+  void rollback(Staging& st);
+  Result<Ack> apply_locked(const Batch& batch);
+  Status check_limits(const Op& op, const char* where) const;
+
+  mutable std::mutex mu_;
+  std::unique_ptr<LogStore> store_;
+  LogOptions options_;
+  ActorId actor_;
+  uint64_t cursor_ = 0;
+  uint32_t epoch_ = 0;
+  std::vector<ActorState> actors_;
+  std::vector<std::pair<ActorId, uint32_t>> actor_index_;  // sorted by actor
+};
+
+}  // namespace weft

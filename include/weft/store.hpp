@@ -1,0 +1,110 @@
+// weft: the storage adapter interface (docs/store-interface.md).
+//
+// The engine talks to storage only through LogStore: small per-log records
+// (header, one record per actor), ops by id and by cursor range, immutable
+// sealed chunks, and write transactions that commit atomically. Adapters:
+// memory (here), SQLite and PostgreSQL (later), or one written in another
+// language through the C ABI.
+//
+// Thread-safety: one thread at a time. The engine serialises all calls.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "weft/status.hpp"
+#include "weft/types.hpp"
+
+namespace weft {
+
+// Per-actor state, persisted as one small record.
+struct ActorState {
+  ActorId actor;
+  uint64_t max_counter = 0;    // ops 1..max_counter are present
+  uint64_t last_lamport = 0;   // lamport of (actor, max_counter)
+  uint64_t covered = 0;        // highest counter another actor's op depends on
+  uint64_t sealed_chunks = 0;  // chunks 0..sealed_chunks-1 are sealed
+  uint64_t sealed_upto = 0;    // last counter inside a sealed chunk
+  Hash last_chunk_digest{};    // digest of chunk sealed_chunks-1 (zeros if none)
+  uint64_t chain_upto = 0;     // `chain` covers counters 1..chain_upto
+  Hash chain{};                // running hash over op hashes (docs/format.md)
+
+  bool operator==(const ActorState&) const = default;
+};
+
+struct LogHeader {
+  uint64_t cursor = 0;  // number of ops applied; the last op's cursor
+  uint32_t epoch = 0;   // capability epoch (only moves up)
+  std::vector<ActorState> actors;
+};
+
+struct StoredOp {
+  Op op;
+  Hash hash{};
+  uint64_t cursor = 0;  // position in this replica's apply order, from 1
+};
+
+struct OpMeta {
+  Hash hash{};
+  uint64_t lamport = 0;
+  uint64_t cursor = 0;
+};
+
+struct StoredChunk {
+  SealRecord seal;
+  std::vector<uint8_t> bytes;
+};
+
+// One write transaction. Destroying it without commit() rolls it back.
+// Writes are not visible through LogStore reads until commit() succeeds.
+class StoreTxn {
+ public:
+  virtual ~StoreTxn() = default;
+
+  // If another writer committed since this store last loaded, the current
+  // header (read inside this transaction); otherwise nullopt.
+  virtual Result<std::optional<LogHeader>> refresh() = 0;
+
+  // `op` is read before commit() returns and must stay valid until then.
+  virtual Status put_op(const Op& op, const Hash& hash, uint64_t cursor) = 0;
+  virtual Status put_actor(const ActorState& state) = 0;
+  virtual Status put_header(uint64_t cursor, uint32_t epoch) = 0;
+  // Sealed chunks are immutable: the engine never rewrites (actor, index).
+  virtual Status put_chunk(const SealRecord& seal, std::span<const uint8_t> bytes) = 0;
+
+  // All writes become durable and visible together, or none does.
+  virtual Status commit() = 0;
+};
+
+class LogStore {
+ public:
+  virtual ~LogStore() = default;
+
+  // The header and every actor record: O(actors), never O(ops).
+  virtual Result<LogHeader> load() = 0;
+
+  virtual Result<std::optional<OpMeta>> op_meta(const OpId& id) = 0;
+  virtual Result<std::optional<StoredOp>> get_op(const OpId& id) = 0;
+  // Appends to `out` the ops with cursor in [from, from + max), in cursor order.
+  virtual Status read_range(uint64_t from, size_t max, std::vector<StoredOp>& out) = 0;
+  // Appends to `out` the ops of `actor` with counters [first, first + max), in order.
+  virtual Status read_actor(const ActorId& actor, uint64_t first, size_t max,
+                            std::vector<StoredOp>& out) = 0;
+  virtual Result<std::optional<StoredChunk>> get_chunk(const ActorId& actor, uint64_t index) = 0;
+
+  virtual Result<std::unique_ptr<StoreTxn>> begin_write() = 0;
+};
+
+// An in-memory store: fast, exact, gone with the process.
+std::unique_ptr<LogStore> make_memory_store();
+
+// Test hook for the memory store: flips bits of a stored chunk's bytes in
+// place (what disk corruption would do). NOT_FOUND if no such chunk,
+// INVALID_ARGUMENT if `store` is not a memory store or `offset` is past the end.
+Status memory_store_corrupt_chunk(LogStore& store, const ActorId& actor, uint64_t index,
+                                  size_t offset, uint8_t xor_mask);
+
+}  // namespace weft

@@ -1,0 +1,160 @@
+// weft: the data model (DESIGN.md, Data model). Plain values, no I/O.
+#pragma once
+
+#include <array>
+#include <compare>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "weft/status.hpp"
+
+namespace weft {
+
+inline constexpr size_t kActorIdSize = 16;
+inline constexpr size_t kHashSize = 32;
+
+using Hash = std::array<uint8_t, kHashSize>;
+
+// One writer: a device, a process, an ingest source.
+struct ActorId {
+  std::array<uint8_t, kActorIdSize> bytes{};
+
+  auto operator<=>(const ActorId&) const = default;
+  bool operator==(const ActorId&) const = default;
+
+  std::string hex() const;
+  static Result<ActorId> from_hex(std::string_view hex);
+  // 16 bytes from the operating system's CSPRNG.
+  static ActorId random();
+};
+
+// (actor, counter): counters start at 1 and are contiguous per actor.
+struct OpId {
+  ActorId actor;
+  uint64_t counter = 0;
+
+  auto operator<=>(const OpId&) const = default;
+  bool operator==(const OpId&) const = default;
+
+  // "00ff..:42"
+  std::string to_string() const;
+};
+
+// An operation. `deps` holds the explicit causal predecessors in canonical
+// form (see normalize_deps): at most one per foreign actor, sorted by actor.
+// The implicit predecessor (actor, counter - 1) is never listed.
+struct Op {
+  OpId id;
+  std::vector<OpId> deps;
+  uint64_t lamport = 0;
+  uint32_t kind = 0;
+  int64_t timestamp_ms = 0;
+  std::vector<uint8_t> payload;
+
+  bool operator==(const Op&) const = default;
+};
+
+// Canonical form of a dependency list for an op by `self`: keeps the highest
+// counter per foreign actor (lower ones are implied by contiguity), drops
+// same-actor entries below `self_counter`, sorts by actor. Returns MALFORMED
+// if an entry names `self`'s own actor at `self_counter` or above (a
+// self-dependency or a cycle) or has counter 0.
+Result<std::vector<OpId>> normalize_deps(const OpId& self, std::vector<OpId> deps);
+
+// True when `deps` is already in canonical form for `self`.
+bool deps_canonical(const OpId& self, std::span<const OpId> deps);
+
+// BLAKE2b-256 over the op's canonical content (docs/format.md, "Op hash").
+// Transport fields (batch, seq, epoch) are not part of it.
+Hash op_hash(const Op& op);
+
+// One outcome per rejected op.
+struct Rejection {
+  OpId id;
+  Code code = Code::kInternal;
+
+  bool operator==(const Rejection&) const = default;
+};
+
+// A unit of transmission. Ops are applied in this order.
+struct Batch {
+  uint64_t batch_id = 0;
+  uint64_t seq = 0;
+  std::optional<uint64_t> expected_cursor;
+  uint32_t epoch = 0;
+  std::vector<Op> ops;
+
+  bool operator==(const Batch&) const = default;
+};
+
+// What an apply committed. applied + duplicates + rejected = batch size,
+// except when `status` is STALE_EPOCH: then every list is empty (no per-op
+// status is disclosed).
+struct Ack {
+  uint64_t batch_id = 0;
+  uint64_t seq = 0;
+  Code status = Code::kOk;
+  uint64_t cursor = 0;
+  std::vector<OpId> applied;
+  std::vector<OpId> duplicates;
+  std::vector<Rejection> rejected;
+
+  bool operator==(const Ack&) const = default;
+};
+
+// Highest counter seen per actor; an actor absent from the vector is at 0.
+class VersionVector {
+ public:
+  uint64_t get(const ActorId& actor) const;
+  void set(const ActorId& actor, uint64_t counter);
+  // Raises the entry to `counter` if it is lower.
+  void advance(const ActorId& actor, uint64_t counter);
+  bool contains(const OpId& id) const { return id.counter >= 1 && id.counter <= get(id.actor); }
+
+  // Sorted by actor, zero entries omitted.
+  const std::vector<std::pair<ActorId, uint64_t>>& entries() const { return entries_; }
+  size_t size() const { return entries_.size(); }
+  uint64_t total() const;  // sum of entries: the number of ops covered
+
+  bool operator==(const VersionVector&) const = default;
+
+ private:
+  std::vector<std::pair<ActorId, uint64_t>> entries_;
+};
+
+// The record of a sealed chunk: travels with the ops.
+struct SealRecord {
+  ActorId actor;
+  uint64_t index = 0;  // 0-based chunk number of this actor
+  uint64_t first = 0;  // counter range [first, last]
+  uint64_t last = 0;
+  Hash prev_digest{};  // digest of chunk index-1, zeros for index 0
+  Hash digest{};       // BLAKE2b-256 of the chunk's encoded bytes
+
+  bool operator==(const SealRecord&) const = default;
+};
+
+// A chunk's logical content: one actor's contiguous ops.
+struct Chunk {
+  ActorId actor;
+  uint64_t index = 0;
+  Hash prev_digest{};
+  std::vector<Op> ops;  // counters first..last, in order
+
+  uint64_t first() const { return ops.empty() ? 0 : ops.front().id.counter; }
+  uint64_t last() const { return ops.empty() ? 0 : ops.back().id.counter; }
+  bool operator==(const Chunk&) const = default;
+};
+
+// Lower-case hex of any bytes.
+std::string to_hex(std::span<const uint8_t> bytes);
+
+// BLAKE2b-256 of bytes (libsodium).
+Hash blake2b_256(std::span<const uint8_t> bytes);
+
+}  // namespace weft

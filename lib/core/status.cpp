@@ -1,0 +1,59 @@
+#include "weft/status.hpp"
+
+#include <array>
+
+namespace weft {
+namespace {
+
+struct CodeInfo {
+  std::string_view name;
+  bool retryable;
+};
+
+constexpr std::array<CodeInfo, kCodeCount> kCodes = {{
+    {"OK", false},
+    {"INVALID_ARGUMENT", false},
+    {"MALFORMED", false},
+    {"UNSUPPORTED_VERSION", false},
+    {"CHECKSUM_MISMATCH", false},
+    {"IMMUTABLE_VIOLATION", false},
+    {"NOT_CONTIGUOUS", false},
+    {"MISSING_DEPENDENCY", true},
+    {"CONFLICT", false},
+    {"CURSOR_MISMATCH", false},
+    {"STALE_EPOCH", false},
+    {"PERMISSION_DENIED", false},
+    {"NOT_FOUND", false},
+    {"CANCELLED", false},
+    {"TIMEOUT", true},
+    {"BUSY", true},
+    {"IO_ERROR", true},
+    {"CORRUPT", false},
+    {"RESOURCE_EXHAUSTED", true},
+    {"INTERNAL", false},
+}};
+
+}  // namespace
+
+std::string_view code_name(Code code) {
+  auto i = static_cast<uint32_t>(code);
+  return i < kCodes.size() ? kCodes[i].name : std::string_view("UNKNOWN");
+}
+
+bool code_retryable(Code code) {
+  auto i = static_cast<uint32_t>(code);
+  return i < kCodes.size() && kCodes[i].retryable;
+}
+
+std::string Error::to_string() const {
+  std::string s(code_name(code));
+  if (!message.empty()) {
+    s += ": ";
+    s += message;
+  }
+  return s;
+}
+
+Error make_error(Code code, std::string message) { return Error{code, std::move(message)}; }
+
+}  // namespace weft

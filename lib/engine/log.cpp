@@ -1,0 +1,794 @@
+#include "weft/log.hpp"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+
+namespace weft {
+namespace {
+
+constexpr unsigned char kChainPersonal[crypto_generichash_blake2b_PERSONALBYTES] = {
+    'w', 'e', 'f', 't', '/', 'c', 'h', 'a', 'i', 'n', '/', 'v', '1', 0, 0, 0};
+constexpr unsigned char kDigestPersonal[crypto_generichash_blake2b_PERSONALBYTES] = {
+    'w', 'e', 'f', 't', '/', 'd', 'i', 'g', 'e', 's', 't', '/', 'v', '1', 0, 0};
+constexpr size_t kPage = 4096;
+
+// chain' = BLAKE2b-256(chain || op_hash), personalised: one compression.
+Hash chain_step(const Hash& chain, const Hash& op) {
+  uint8_t in[2 * kHashSize];
+  std::copy(chain.begin(), chain.end(), in);
+  std::copy(op.begin(), op.end(), in + kHashSize);
+  crypto_generichash_blake2b_state st;
+  crypto_generichash_blake2b_init_salt_personal(&st, nullptr, 0, kHashSize, nullptr,
+                                                kChainPersonal);
+  crypto_generichash_blake2b_update(&st, in, sizeof in);
+  Hash out;
+  crypto_generichash_blake2b_final(&st, out.data(), out.size());
+  return out;
+}
+
+void put_u64(std::vector<uint8_t>& out, uint64_t v) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+}
+
+std::string chunk_name(const ActorId& actor, uint64_t index) {
+  return "chunk " + actor.hex() + "/" + std::to_string(index);
+}
+
+int64_t wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+// What one apply, append, or chunk put has changed in memory so far, so it
+// can be written in one transaction or undone exactly.
+struct Log::Staging {
+  struct Touched {
+    uint32_t actor;
+    ActorState saved;
+    std::vector<uint32_t> staged;  // indices into `order`, counters saved.max_counter+1...
+  };
+  struct Entry {
+    const Op* op;
+    Hash hash;
+  };
+  std::vector<Touched> touched;
+  std::vector<int32_t> slot;  // actor index -> index into touched, or -1
+  std::vector<Entry> order;   // applied ops in apply order
+  size_t actors_before = 0;
+  uint64_t cursor_before = 0;
+
+  Touched& touch(uint32_t actor, const std::vector<ActorState>& actors) {
+    if (slot.size() <= actor) slot.resize(actor + 1, -1);
+    if (slot[actor] < 0) {
+      slot[actor] = static_cast<int32_t>(touched.size());
+      touched.push_back(Touched{actor, actors[actor], {}});
+    }
+    return touched[slot[actor]];
+  }
+  // The staged op (actor, counter), or nullptr if it was committed before.
+  const Entry* staged(uint32_t actor, uint64_t counter) const {
+    if (actor >= slot.size() || slot[actor] < 0) return nullptr;
+    const Touched& t = touched[slot[actor]];
+    if (counter <= t.saved.max_counter) return nullptr;
+    return &order[t.staged[counter - t.saved.max_counter - 1]];
+  }
+};
+
+Log::Log(std::unique_ptr<LogStore> store, LogOptions options, ActorId actor)
+    : store_(std::move(store)), options_(std::move(options)), actor_(actor) {}
+
+Log::~Log() = default;
+
+Result<std::unique_ptr<Log>> Log::open(std::unique_ptr<LogStore> store, LogOptions options) {
+  if (!store) return make_error(Code::kInvalidArgument, "log: no store");
+  auto header = store->load();
+  WEFT_TRY(header);
+  ActorId actor = options.actor ? *options.actor : ActorId::random();
+  std::unique_ptr<Log> log(new Log(std::move(store), std::move(options), actor));
+  log->load_header(header.value());
+  return log;
+}
+
+Result<std::unique_ptr<Log>> Log::open_memory(LogOptions options) {
+  return open(make_memory_store(), std::move(options));
+}
+
+void Log::load_header(const LogHeader& header) {
+  cursor_ = header.cursor;
+  epoch_ = header.epoch;
+  actors_ = header.actors;
+  actor_index_.clear();
+  for (uint32_t i = 0; i < actors_.size(); ++i) actor_index_.emplace_back(actors_[i].actor, i);
+  std::sort(actor_index_.begin(), actor_index_.end());
+}
+
+Result<std::unique_ptr<StoreTxn>> Log::begin() {
+  auto txn = store_->begin_write();
+  WEFT_TRY(txn);
+  auto fresh = txn.value()->refresh();
+  WEFT_TRY(fresh);
+  if (fresh.value()) load_header(*fresh.value());
+  return std::move(txn.value());
+}
+
+std::optional<uint32_t> Log::find_actor(const ActorId& actor) const {
+  auto it = std::lower_bound(actor_index_.begin(), actor_index_.end(), actor,
+                             [](const auto& e, const ActorId& a) { return e.first < a; });
+  if (it == actor_index_.end() || it->first != actor) return std::nullopt;
+  return it->second;
+}
+
+uint32_t Log::intern(const ActorId& actor) {
+  if (auto i = find_actor(actor)) return *i;
+  auto i = static_cast<uint32_t>(actors_.size());
+  actors_.push_back(ActorState{actor});
+  auto it = std::lower_bound(actor_index_.begin(), actor_index_.end(), actor,
+                             [](const auto& e, const ActorId& a) { return e.first < a; });
+  actor_index_.insert(it, {actor, i});
+  return i;
+}
+
+Status Log::check_limits(const Op& op, const char* where) const {
+  if (op.payload.size() > options_.limits.max_payload_bytes) {
+    return make_error(Code::kMalformed, std::string(where) + " " + op.id.to_string() +
+                                            ": payload of " + std::to_string(op.payload.size()) +
+                                            " bytes, over the limit of " +
+                                            std::to_string(options_.limits.max_payload_bytes));
+  }
+  if (op.deps.size() > options_.limits.max_deps_per_op) {
+    return make_error(Code::kMalformed, std::string(where) + " " + op.id.to_string() + ": " +
+                                            std::to_string(op.deps.size()) +
+                                            " dependencies, over the limit of " +
+                                            std::to_string(options_.limits.max_deps_per_op));
+  }
+  return Status::ok();
+}
+
+Result<uint64_t> Log::lamport_of(Staging& st, uint32_t actor, uint64_t counter) {
+  const ActorState& a = actors_[actor];
+  if (counter == a.max_counter) return a.last_lamport;
+  if (const auto* e = st.staged(actor, counter)) return e->op->lamport;
+  auto meta = store_->op_meta(OpId{a.actor, counter});
+  WEFT_TRY(meta);
+  if (!meta.value()) {
+    return make_error(Code::kCorrupt, "store: op " + OpId{a.actor, counter}.to_string() +
+                                          " is below the actor's counter but missing");
+  }
+  return meta.value()->lamport;
+}
+
+Result<Hash> Log::stored_hash(Staging& st, uint32_t actor, uint64_t counter) {
+  if (const auto* e = st.staged(actor, counter)) return e->hash;
+  const ActorId& id = actors_[actor].actor;
+  auto meta = store_->op_meta(OpId{id, counter});
+  WEFT_TRY(meta);
+  if (!meta.value()) {
+    return make_error(Code::kCorrupt, "store: op " + OpId{id, counter}.to_string() +
+                                          " is below the actor's counter but missing");
+  }
+  return meta.value()->hash;
+}
+
+Result<Code> Log::stage(Staging& st, const Op& op, const Hash& hash) {
+  if (op.id.counter == 0 || !deps_canonical(op.id, op.deps)) return Code::kMalformed;
+  const uint32_t ai = intern(op.id.actor);
+  Staging::Touched& t = st.touch(ai, actors_);
+  const uint64_t max = actors_[ai].max_counter;
+  // Rule 2: present with the same hash is a duplicate, with another CONFLICT.
+  if (op.id.counter <= max) {
+    auto h = stored_hash(st, ai, op.id.counter);
+    WEFT_TRY(h);
+    return h.value() == hash ? Code::kOk : Code::kConflict;
+  }
+  // Rule 4: a counter gap or an absent dependency is a missing dependency.
+  if (op.id.counter != max + 1) return Code::kMissingDependency;
+  uint64_t expected = op.id.counter > 1 ? actors_[ai].last_lamport + 1 : 1;
+  for (const OpId& d : op.deps) {
+    auto di = find_actor(d.actor);
+    if (!di || d.counter > actors_[*di].max_counter) return Code::kMissingDependency;
+    auto l = lamport_of(st, *di, d.counter);
+    WEFT_TRY(l);
+    expected = std::max(expected, l.value() + 1);
+  }
+  if (op.lamport != expected) return Code::kMalformed;
+  // Rule 5: applied.
+  t.staged.push_back(static_cast<uint32_t>(st.order.size()));
+  st.order.push_back({&op, hash});
+  actors_[ai].max_counter = op.id.counter;
+  actors_[ai].last_lamport = op.lamport;
+  for (const OpId& d : op.deps) {
+    uint32_t di = *find_actor(d.actor);
+    st.touch(di, actors_);
+    actors_[di].covered = std::max(actors_[di].covered, d.counter);
+  }
+  ++cursor_;
+  return Code::kOk;
+}
+
+Status Log::write_staged(Staging& st, StoreTxn& txn) {
+  for (size_t i = 0; i < st.order.size(); ++i) {
+    WEFT_TRY(txn.put_op(*st.order[i].op, st.order[i].hash, st.cursor_before + i + 1));
+  }
+  for (const Staging::Touched& t : st.touched) {
+    if (!(actors_[t.actor] == t.saved)) WEFT_TRY(txn.put_actor(actors_[t.actor]));
+  }
+  return txn.put_header(cursor_, epoch_);
+}
+
+void Log::rollback(Staging& st) {
+  for (const Staging::Touched& t : st.touched) {
+    if (t.actor < st.actors_before) actors_[t.actor] = t.saved;
+  }
+  if (actors_.size() > st.actors_before) {
+    actors_.resize(st.actors_before);
+    std::erase_if(actor_index_, [&](const auto& e) { return e.second >= st.actors_before; });
+  }
+  cursor_ = st.cursor_before;
+}
+
+Result<Ack> Log::apply(const Batch& batch) {
+  std::lock_guard lock(mu_);
+  return apply_locked(batch);
+}
+
+Result<Ack> Log::apply_locked(const Batch& batch) {
+  // Oversize input is refused before anything is decided.
+  if (batch.ops.size() > options_.limits.max_ops) {
+    return make_error(Code::kMalformed, "batch: " + std::to_string(batch.ops.size()) +
+                                            " ops, over the limit of " +
+                                            std::to_string(options_.limits.max_ops));
+  }
+  for (const Op& op : batch.ops) WEFT_TRY(check_limits(op, "batch op"));
+
+  auto txn = begin();  // the epoch is checked after this, inside the transaction
+  WEFT_TRY(txn);
+  Ack ack;
+  ack.batch_id = batch.batch_id;
+  ack.seq = batch.seq;
+  // Rule 1: the whole batch, nothing disclosed.
+  if (batch.epoch != epoch_) {
+    ack.status = batch.epoch < epoch_ ? Code::kStaleEpoch : Code::kPermissionDenied;
+    return ack;
+  }
+  std::vector<Hash> hashes(batch.ops.size());
+  for (size_t i = 0; i < batch.ops.size(); ++i) hashes[i] = op_hash(batch.ops[i]);
+
+  Staging st;
+  st.actors_before = actors_.size();
+  st.cursor_before = cursor_;
+  ack.applied.reserve(batch.ops.size());
+
+  // Rule 3: a failed compare-and-append applies nothing; duplicates and
+  // conflicts are still reported as such.
+  if (batch.expected_cursor && *batch.expected_cursor != cursor_) {
+    for (size_t i = 0; i < batch.ops.size(); ++i) {
+      const OpId& id = batch.ops[i].id;
+      auto ai = find_actor(id.actor);
+      if (ai && id.counter >= 1 && id.counter <= actors_[*ai].max_counter) {
+        auto h = stored_hash(st, *ai, id.counter);
+        WEFT_TRY(h);
+        if (h.value() == hashes[i]) {
+          ack.duplicates.push_back(id);
+        } else {
+          ack.rejected.push_back({id, Code::kConflict});
+        }
+      } else {
+        ack.rejected.push_back({id, Code::kCursorMismatch});
+      }
+    }
+    ack.cursor = cursor_;
+    return ack;
+  }
+
+  for (size_t i = 0; i < batch.ops.size(); ++i) {
+    const Op& op = batch.ops[i];
+    size_t before = st.order.size();
+    auto code = stage(st, op, hashes[i]);
+    if (!code) {
+      rollback(st);
+      return code.error();
+    }
+    if (code.value() != Code::kOk) {
+      ack.rejected.push_back({op.id, code.value()});
+    } else if (st.order.size() > before) {
+      ack.applied.push_back(op.id);
+    } else {
+      ack.duplicates.push_back(op.id);
+    }
+  }
+  if (!st.order.empty()) {
+    Status s = write_staged(st, *txn.value());
+    if (s) s = txn.value()->commit();
+    if (!s) {
+      rollback(st);
+      return s.error();
+    }
+  }
+  ack.cursor = cursor_;
+  return ack;
+}
+
+std::vector<OpId> Log::heads_locked() const {
+  std::vector<OpId> heads;
+  for (const auto& [id, i] : actor_index_) {
+    const ActorState& a = actors_[i];
+    if (a.max_counter > 0 && a.covered < a.max_counter) heads.push_back(OpId{id, a.max_counter});
+  }
+  return heads;
+}
+
+Result<OpId> Log::append(const AppendRequest& request) {
+  auto ids = append_many(std::span(&request, 1));
+  WEFT_TRY(ids);
+  return ids.value().front();
+}
+
+Result<std::vector<OpId>> Log::append_many(std::span<const AppendRequest> requests) {
+  std::lock_guard lock(mu_);
+  if (requests.size() > options_.limits.max_ops) {
+    return make_error(Code::kInvalidArgument, "append: " + std::to_string(requests.size()) +
+                                                  " ops, over the limit of " +
+                                                  std::to_string(options_.limits.max_ops));
+  }
+  auto txn = begin();
+  WEFT_TRY(txn);
+  Staging st;
+  st.actors_before = actors_.size();
+  st.cursor_before = cursor_;
+  std::deque<Op> minted;  // stable addresses until commit
+  std::vector<OpId> ids;
+  ids.reserve(requests.size());
+  auto fail = [&](Error e) -> Result<std::vector<OpId>> {
+    rollback(st);
+    return e;
+  };
+  const uint32_t self = intern(actor_);
+  for (const AppendRequest& req : requests) {
+    Op op;
+    op.id = OpId{actor_, actors_[self].max_counter + 1};
+    auto deps = normalize_deps(op.id, req.deps ? *req.deps : heads_locked());
+    if (!deps) return fail(make_error(Code::kInvalidArgument, deps.error().message));
+    op.deps = std::move(deps.value());
+    op.lamport = op.id.counter > 1 ? actors_[self].last_lamport + 1 : 1;
+    for (const OpId& d : op.deps) {
+      auto di = find_actor(d.actor);
+      if (!di || d.counter > actors_[*di].max_counter) {
+        return fail(make_error(Code::kMissingDependency,
+                               "append: dependency " + d.to_string() + " is not in the log"));
+      }
+      auto l = lamport_of(st, *di, d.counter);
+      if (!l) return fail(l.error());
+      op.lamport = std::max(op.lamport, l.value() + 1);
+    }
+    op.kind = req.kind;
+    op.timestamp_ms = req.timestamp_ms ? *req.timestamp_ms : wall_clock_ms();
+    op.payload.assign(req.payload.begin(), req.payload.end());
+    if (Status s = check_limits(op, "append"); !s) {
+      return fail(make_error(Code::kInvalidArgument, s.error().message));
+    }
+    Hash h = op_hash(op);
+    minted.push_back(std::move(op));
+    auto code = stage(st, minted.back(), h);
+    if (!code) return fail(code.error());
+    if (code.value() != Code::kOk) {
+      return fail(make_error(Code::kInternal, "append: minted op refused with " +
+                                                  std::string(code_name(code.value()))));
+    }
+    ids.push_back(minted.back().id);
+  }
+  Status s = write_staged(st, *txn.value());
+  if (s) s = txn.value()->commit();
+  if (!s) return fail(s.error());
+  return ids;
+}
+
+Result<std::vector<StoredOp>> Log::read(uint64_t from_cursor, size_t max) {
+  std::lock_guard lock(mu_);
+  std::vector<StoredOp> out;
+  WEFT_TRY(store_->read_range(from_cursor, max, out));
+  return out;
+}
+
+Result<StoredOp> Log::get(const OpId& id) {
+  std::lock_guard lock(mu_);
+  auto op = store_->get_op(id);
+  WEFT_TRY(op);
+  if (!op.value()) return make_error(Code::kNotFound, "op " + id.to_string() + " is not here");
+  return std::move(*op.value());
+}
+
+uint64_t Log::cursor() const {
+  std::lock_guard lock(mu_);
+  return cursor_;
+}
+
+uint32_t Log::epoch() const {
+  std::lock_guard lock(mu_);
+  return epoch_;
+}
+
+Status Log::set_epoch(uint32_t epoch) {
+  std::lock_guard lock(mu_);
+  auto txn = begin();
+  WEFT_TRY(txn);
+  if (epoch < epoch_) {
+    return make_error(Code::kInvalidArgument, "epoch " + std::to_string(epoch) +
+                                                  " is below the current " +
+                                                  std::to_string(epoch_));
+  }
+  if (epoch == epoch_) return Status::ok();
+  WEFT_TRY(txn.value()->put_header(cursor_, epoch));
+  WEFT_TRY(txn.value()->commit());
+  epoch_ = epoch;
+  return Status::ok();
+}
+
+VersionVector Log::version_vector() const {
+  std::lock_guard lock(mu_);
+  VersionVector vv;
+  for (const ActorState& a : actors_) vv.set(a.actor, a.max_counter);
+  return vv;
+}
+
+std::vector<OpId> Log::heads() const {
+  std::lock_guard lock(mu_);
+  return heads_locked();
+}
+
+Result<Hash> Log::digest() {
+  std::lock_guard lock(mu_);
+  crypto_generichash_blake2b_state st;
+  crypto_generichash_blake2b_init_salt_personal(&st, nullptr, 0, kHashSize, nullptr,
+                                                kDigestPersonal);
+  std::vector<uint8_t> entry;
+  std::vector<StoredOp> page;
+  for (const auto& [id, i] : actor_index_) {
+    ActorState& a = actors_[i];
+    // The chain is extended lazily: appends and applies never pay for it.
+    while (a.chain_upto < a.max_counter) {
+      page.clear();
+      WEFT_TRY(store_->read_actor(a.actor, a.chain_upto + 1,
+                                  std::min<uint64_t>(kPage, a.max_counter - a.chain_upto), page));
+      if (page.empty()) {
+        return make_error(Code::kCorrupt, "store: actor " + a.actor.hex() + " has no op " +
+                                              std::to_string(a.chain_upto + 1));
+      }
+      for (const StoredOp& s : page) a.chain = chain_step(a.chain, s.hash);
+      a.chain_upto += page.size();
+    }
+    if (a.max_counter == 0) continue;
+    entry.assign(a.actor.bytes.begin(), a.actor.bytes.end());
+    put_u64(entry, a.max_counter);
+    entry.insert(entry.end(), a.chain.begin(), a.chain.end());
+    crypto_generichash_blake2b_update(&st, entry.data(), entry.size());
+  }
+  Hash out;
+  crypto_generichash_blake2b_final(&st, out.data(), out.size());
+  return out;
+}
+
+Result<std::vector<OpId>> Log::canonical_order() {
+  std::lock_guard lock(mu_);
+  struct Key {
+    uint64_t lamport;
+    OpId id;
+    bool operator<(const Key& o) const {
+      return lamport != o.lamport ? lamport < o.lamport : id < o.id;
+    }
+  };
+  std::vector<Key> keys;
+  keys.reserve(cursor_);
+  std::vector<StoredOp> page;
+  for (uint64_t from = 1; from <= cursor_; from += kPage) {
+    page.clear();
+    WEFT_TRY(store_->read_range(from, kPage, page));
+    for (const StoredOp& s : page) keys.push_back({s.op.lamport, s.op.id});
+  }
+  std::sort(keys.begin(), keys.end());
+  std::vector<OpId> out;
+  out.reserve(keys.size());
+  for (const Key& k : keys) out.push_back(k.id);
+  return out;
+}
+
+Result<std::vector<Batch>> Log::diff(const VersionVector& peer, const DiffOptions& options) {
+  std::lock_guard lock(mu_);
+  // Cursor order is a topological order, so the missing ops taken in it
+  // satisfy their dependencies. Start at the earliest missing op.
+  uint64_t start = UINT64_MAX;
+  for (const ActorState& a : actors_) {
+    uint64_t have = peer.get(a.actor);
+    if (a.max_counter <= have) continue;
+    auto meta = store_->op_meta(OpId{a.actor, have + 1});
+    WEFT_TRY(meta);
+    if (!meta.value()) {
+      return make_error(Code::kCorrupt, "store: op " + OpId{a.actor, have + 1}.to_string() +
+                                            " is below the actor's counter but missing");
+    }
+    start = std::min(start, meta.value()->cursor);
+  }
+  std::vector<Batch> out;
+  if (start == UINT64_MAX) return out;
+  const uint32_t max_ops = std::max<uint32_t>(1, options.max_ops_per_batch);
+  size_t bytes = 0;
+  std::vector<StoredOp> page;
+  ActorId last_actor;
+  uint64_t last_have = 0;
+  bool have_last = false;
+  for (uint64_t from = start; from <= cursor_; from += kPage) {
+    page.clear();
+    WEFT_TRY(store_->read_range(from, kPage, page));
+    for (StoredOp& s : page) {
+      if (!have_last || s.op.id.actor != last_actor) {
+        last_actor = s.op.id.actor;
+        last_have = peer.get(last_actor);
+        have_last = true;
+      }
+      if (s.op.id.counter <= last_have) continue;
+      if (out.empty() || out.back().ops.size() >= max_ops ||
+          (bytes + s.op.payload.size() > options.max_bytes_per_batch && !out.back().ops.empty())) {
+        out.emplace_back();
+        bytes = 0;
+      }
+      bytes += s.op.payload.size();
+      out.back().ops.push_back(std::move(s.op));
+    }
+  }
+  return out;
+}
+
+Result<MergeStats> Log::merge_from(Log& other, const DiffOptions& options) {
+  auto batches = other.diff(version_vector(), options);
+  WEFT_TRY(batches);
+  MergeStats stats;
+  const uint32_t e = epoch();
+  for (Batch& b : batches.value()) {
+    b.epoch = e;
+    auto ack = apply(b);
+    WEFT_TRY(ack);
+    if (ack.value().status != Code::kOk) {
+      return make_error(ack.value().status, "merge: batch refused as a whole");
+    }
+    ++stats.batches;
+    stats.applied += ack.value().applied.size();
+    stats.duplicates += ack.value().duplicates.size();
+    stats.rejected += ack.value().rejected.size();
+  }
+  return stats;
+}
+
+Result<SealRecord> Log::seal(const ActorId& actor, uint64_t last,
+                             const std::optional<Hash>& expected_digest) {
+  std::lock_guard lock(mu_);
+  auto txn = begin();
+  WEFT_TRY(txn);
+  auto ai = find_actor(actor);
+  if (!ai || actors_[*ai].max_counter == 0) {
+    return make_error(Code::kNotFound, "seal: actor " + actor.hex() + " has no ops here");
+  }
+  const ActorState a = actors_[*ai];
+  if (last <= a.sealed_upto) {
+    // A retried seal of an existing chunk answers that chunk's record.
+    for (uint64_t k = a.sealed_chunks; k-- > 0;) {
+      auto c = store_->get_chunk(actor, k);
+      WEFT_TRY(c);
+      if (!c.value()) return make_error(Code::kCorrupt, chunk_name(actor, k) + " is missing");
+      if (c.value()->seal.last == last) {
+        if (expected_digest && *expected_digest != c.value()->seal.digest) {
+          return make_error(Code::kChecksumMismatch,
+                            "seal: " + chunk_name(actor, k) + " digest differs from expected");
+        }
+        return c.value()->seal;
+      }
+      if (c.value()->seal.last < last) break;
+    }
+    return make_error(Code::kInvalidArgument, "seal: counter " + std::to_string(last) +
+                                                  " is inside a sealed chunk of " + actor.hex());
+  }
+  if (last > a.max_counter) {
+    return make_error(Code::kNotFound, "seal: op " + OpId{actor, last}.to_string() +
+                                           " is not here");
+  }
+  const uint64_t first = a.sealed_upto + 1;
+  if (last - first + 1 > options_.limits.max_ops) {
+    return make_error(Code::kInvalidArgument, "seal: " + std::to_string(last - first + 1) +
+                                                  " ops, over the chunk limit of " +
+                                                  std::to_string(options_.limits.max_ops));
+  }
+  std::vector<StoredOp> stored;
+  WEFT_TRY(store_->read_actor(actor, first, last - first + 1, stored));
+  if (stored.size() != last - first + 1) {
+    return make_error(Code::kCorrupt, "seal: store is missing ops of " + actor.hex());
+  }
+  Chunk chunk{actor, a.sealed_chunks, a.last_chunk_digest, {}};
+  chunk.ops.reserve(stored.size());
+  for (StoredOp& s : stored) {
+    if (op_hash(s.op) != s.hash) {
+      return make_error(Code::kCorrupt, "seal: op " + s.op.id.to_string() +
+                                            " does not match its stored hash");
+    }
+    chunk.ops.push_back(std::move(s.op));
+  }
+  auto bytes = encode_chunk(chunk);
+  WEFT_TRY(bytes);
+  SealRecord rec = seal_record(chunk, bytes.value());
+  if (expected_digest && *expected_digest != rec.digest) {
+    return make_error(Code::kChecksumMismatch, "seal: " + chunk_name(actor, chunk.index) +
+                                                   " digest " + to_hex(rec.digest) +
+                                                   " differs from expected " +
+                                                   to_hex(*expected_digest));
+  }
+  ActorState next = a;
+  next.sealed_chunks += 1;
+  next.sealed_upto = last;
+  next.last_chunk_digest = rec.digest;
+  WEFT_TRY(txn.value()->put_chunk(rec, bytes.value()));
+  WEFT_TRY(txn.value()->put_actor(next));
+  WEFT_TRY(txn.value()->commit());
+  actors_[*ai] = next;
+  return rec;
+}
+
+Result<SealRecord> Log::put_chunk(std::span<const uint8_t> bytes,
+                                  const std::optional<Hash>& expected_digest) {
+  auto chunk = decode_chunk(bytes, options_.limits);
+  WEFT_TRY(chunk);
+  const Chunk& c = chunk.value();
+  const SealRecord rec = seal_record(c, bytes);
+  const std::string name = chunk_name(c.actor, c.index);
+  if (expected_digest && *expected_digest != rec.digest) {
+    return make_error(Code::kChecksumMismatch, "put_chunk: " + name + " digest " +
+                                                   to_hex(rec.digest) + " differs from expected");
+  }
+  std::lock_guard lock(mu_);
+  auto txn = begin();
+  WEFT_TRY(txn);
+  auto known = find_actor(c.actor);
+  const ActorState a = known ? actors_[*known] : ActorState{c.actor};
+  if (c.index < a.sealed_chunks) {
+    auto existing = store_->get_chunk(c.actor, c.index);
+    WEFT_TRY(existing);
+    if (!existing.value()) return make_error(Code::kCorrupt, name + " is missing from the store");
+    const auto& have = existing.value()->bytes;
+    if (have.size() == bytes.size() && std::equal(have.begin(), have.end(), bytes.begin())) {
+      return existing.value()->seal;
+    }
+    return make_error(Code::kImmutableViolation, "put_chunk: " + name +
+                                                     " is sealed here with other bytes");
+  }
+  if (c.index > a.sealed_chunks) {
+    return make_error(Code::kNotContiguous, "put_chunk: " + name + " arrives before " +
+                                                chunk_name(c.actor, a.sealed_chunks));
+  }
+  if (c.first() != a.sealed_upto + 1) {
+    return make_error(Code::kNotContiguous, "put_chunk: " + name + " starts at counter " +
+                                                std::to_string(c.first()) + ", expected " +
+                                                std::to_string(a.sealed_upto + 1));
+  }
+  if (c.prev_digest != a.last_chunk_digest) {
+    return make_error(Code::kChecksumMismatch,
+                      "put_chunk: " + name + " does not chain to the previous chunk's digest");
+  }
+  for (const Op& op : c.ops) WEFT_TRY(check_limits(op, "put_chunk op"));
+
+  Staging st;
+  st.actors_before = actors_.size();
+  st.cursor_before = cursor_;
+  for (const Op& op : c.ops) {
+    auto code = stage(st, op, op_hash(op));
+    if (code && code.value() != Code::kOk) {
+      code = make_error(code.value(), "put_chunk: " + name + " op " + op.id.to_string() +
+                                          " refused");
+    }
+    if (!code) {
+      rollback(st);
+      return code.error();
+    }
+  }
+  const uint32_t ai = intern(c.actor);
+  st.touch(ai, actors_);
+  actors_[ai].sealed_chunks += 1;
+  actors_[ai].sealed_upto = c.last();
+  actors_[ai].last_chunk_digest = rec.digest;
+  Status s = write_staged(st, *txn.value());
+  if (s) s = txn.value()->put_chunk(rec, bytes);
+  if (s) s = txn.value()->commit();
+  if (!s) {
+    rollback(st);
+    return s.error();
+  }
+  return rec;
+}
+
+Result<StoredChunk> Log::get_chunk(const ActorId& actor, uint64_t index) {
+  std::lock_guard lock(mu_);
+  auto c = store_->get_chunk(actor, index);
+  WEFT_TRY(c);
+  if (!c.value()) return make_error(Code::kNotFound, chunk_name(actor, index) + " is not sealed here");
+  return std::move(*c.value());
+}
+
+Result<std::vector<SealRecord>> Log::seals(const ActorId& actor) {
+  std::lock_guard lock(mu_);
+  std::vector<SealRecord> out;
+  auto ai = find_actor(actor);
+  if (!ai) return out;
+  for (uint64_t k = 0; k < actors_[*ai].sealed_chunks; ++k) {
+    auto c = store_->get_chunk(actor, k);
+    WEFT_TRY(c);
+    if (!c.value()) return make_error(Code::kCorrupt, chunk_name(actor, k) + " is missing");
+    out.push_back(c.value()->seal);
+  }
+  return out;
+}
+
+Result<VerifyReport> Log::verify() {
+  std::lock_guard lock(mu_);
+  VerifyReport report;
+  std::vector<StoredOp> page;
+  // Every op: content matches its hash, and sits where the actor state says.
+  for (uint64_t from = 1; from <= cursor_; from += kPage) {
+    page.clear();
+    WEFT_TRY(store_->read_range(from, kPage, page));
+    for (const StoredOp& s : page) {
+      if (op_hash(s.op) != s.hash) {
+        return make_error(Code::kCorrupt, "op " + s.op.id.to_string() + " at cursor " +
+                                              std::to_string(s.cursor) +
+                                              ": content does not match its hash");
+      }
+      ++report.ops;
+    }
+  }
+  if (report.ops != cursor_) {
+    return make_error(Code::kCorrupt, "log: cursor is " + std::to_string(cursor_) + " but " +
+                                          std::to_string(report.ops) + " ops are stored");
+  }
+  for (const ActorState& a : actors_) {
+    Hash prev{};
+    uint64_t next_first = 1;
+    for (uint64_t k = 0; k < a.sealed_chunks; ++k) {
+      const std::string name = chunk_name(a.actor, k);
+      auto stored = store_->get_chunk(a.actor, k);
+      WEFT_TRY(stored);
+      if (!stored.value()) return make_error(Code::kCorrupt, name + " is missing");
+      const StoredChunk& sc = *stored.value();
+      if (blake2b_256(sc.bytes) != sc.seal.digest) {
+        return make_error(Code::kCorrupt, name + ": bytes do not match the sealed digest");
+      }
+      auto chunk = decode_chunk(sc.bytes, options_.limits);
+      if (!chunk) return make_error(Code::kCorrupt, name + ": " + chunk.error().message);
+      const Chunk& c = chunk.value();
+      if (c.actor != a.actor || c.index != k || c.first() != next_first ||
+          c.first() != sc.seal.first || c.last() != sc.seal.last) {
+        return make_error(Code::kCorrupt, name + ": range or identity differs from its seal");
+      }
+      if (c.prev_digest != prev || sc.seal.prev_digest != prev) {
+        return make_error(Code::kCorrupt, name + ": does not chain to the previous chunk");
+      }
+      for (const Op& op : c.ops) {
+        auto meta = store_->op_meta(op.id);
+        WEFT_TRY(meta);
+        if (!meta.value() || meta.value()->hash != op_hash(op)) {
+          return make_error(Code::kCorrupt,
+                            name + ": op " + op.id.to_string() + " differs from the log");
+        }
+      }
+      prev = sc.seal.digest;
+      next_first = c.last() + 1;
+      ++report.chunks;
+    }
+    if (prev != a.last_chunk_digest || next_first != a.sealed_upto + 1) {
+      return make_error(Code::kCorrupt, "actor " + a.actor.hex() +
+                                            ": sealed state differs from its chunks");
+    }
+  }
+  return report;
+}
+
+}  // namespace weft

@@ -1,0 +1,536 @@
+#include "weft/codec.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <string>
+
+#include "weft_generated.h"
+
+namespace weft {
+namespace {
+
+namespace fb = flatbuffers;
+
+// ---------------------------------------------------------------- encoding
+
+// Actor table in order of first appearance.
+class ActorTable {
+ public:
+  uint32_t index(const ActorId& a) {
+    if (last_ < actors_.size() && actors_[last_] == a) return last_;
+    auto [it, inserted] = map_.try_emplace(a, static_cast<uint32_t>(actors_.size()));
+    if (inserted) actors_.push_back(a);
+    last_ = it->second;
+    return last_;
+  }
+  fb::Offset<fb::Vector<const wire::ActorBytes*>> build(fb::FlatBufferBuilder& fbb) const {
+    if (actors_.empty()) return 0;
+    std::vector<wire::ActorBytes> v(actors_.size());
+    for (size_t i = 0; i < actors_.size(); ++i) {
+      std::memcpy(v[i].mutable_b()->Data(), actors_[i].bytes.data(), kActorIdSize);
+    }
+    return fbb.CreateVectorOfStructs(v);
+  }
+
+ private:
+  std::vector<ActorId> actors_;
+  std::map<ActorId, uint32_t> map_;
+  uint32_t last_ = UINT32_MAX;
+};
+
+class RunColumn {
+ public:
+  void push(int64_t v) {
+    if (v != 0) nonzero_ = true;
+    if (!runs_.empty() && runs_.back().value() == v && runs_.back().count() < UINT32_MAX) {
+      runs_.back().mutate_count(runs_.back().count() + 1);
+    } else {
+      runs_.emplace_back(v, 1);
+    }
+  }
+  // An all-zero column is omitted (decoders read "absent" as zeros).
+  fb::Offset<fb::Vector<const wire::Run*>> build(fb::FlatBufferBuilder& fbb) const {
+    return nonzero_ ? fbb.CreateVectorOfStructs(runs_) : 0;
+  }
+
+ private:
+  std::vector<wire::Run> runs_;
+  bool nonzero_ = false;
+};
+
+class IdRuns {
+ public:
+  void push(uint32_t actor, uint64_t counter) {
+    if (!runs_.empty()) {
+      auto& r = runs_.back();
+      if (r.actor() == actor && r.first() + r.count() == counter && r.count() < UINT32_MAX) {
+        r.mutate_count(r.count() + 1);
+        return;
+      }
+    }
+    runs_.emplace_back(counter, actor, 1);
+  }
+  fb::Offset<fb::Vector<const wire::CounterRun*>> build(fb::FlatBufferBuilder& fbb) const {
+    return runs_.empty() ? 0 : fbb.CreateVectorOfStructs(runs_);
+  }
+
+ private:
+  std::vector<wire::CounterRun> runs_;
+};
+
+fb::Offset<wire::OpColumns> build_columns(fb::FlatBufferBuilder& fbb, std::span<const Op> ops) {
+  ActorTable actors;
+  IdRuns runs;
+  RunColumn lamport, timestamp, kind, payload_size, dep_count;
+  std::vector<uint32_t> dep_actor;
+  std::vector<uint64_t> dep_counter;
+  uint64_t prev_lamport = 0, prev_ts = 0;
+  size_t payload_total = 0;
+  for (const Op& op : ops) {
+    runs.push(actors.index(op.id.actor), op.id.counter);
+    lamport.push(static_cast<int64_t>(op.lamport - prev_lamport));
+    timestamp.push(static_cast<int64_t>(static_cast<uint64_t>(op.timestamp_ms) - prev_ts));
+    prev_lamport = op.lamport;
+    prev_ts = static_cast<uint64_t>(op.timestamp_ms);
+    kind.push(op.kind);
+    payload_size.push(static_cast<int64_t>(op.payload.size()));
+    payload_total += op.payload.size();
+    dep_count.push(static_cast<int64_t>(op.deps.size()));
+    for (const OpId& d : op.deps) {
+      dep_actor.push_back(actors.index(d.actor));
+      dep_counter.push_back(d.counter);
+    }
+  }
+  // Children are built before the table that refers to them, in a fixed order.
+  fb::Offset<fb::Vector<uint8_t>> payloads = 0;
+  if (payload_total > 0) {
+    uint8_t* dst = nullptr;
+    payloads = fbb.CreateUninitializedVector(payload_total, 1, &dst);
+    for (const Op& op : ops) {
+      if (op.payload.empty()) continue;
+      std::memcpy(dst, op.payload.data(), op.payload.size());
+      dst += op.payload.size();
+    }
+  }
+  auto dep_counter_v = dep_counter.empty() ? 0 : fbb.CreateVector(dep_counter);
+  auto dep_actor_v = dep_actor.empty() ? 0 : fbb.CreateVector(dep_actor);
+  auto dep_count_v = dep_count.build(fbb);
+  auto payload_size_v = payload_size.build(fbb);
+  auto kind_v = kind.build(fbb);
+  auto timestamp_v = timestamp.build(fbb);
+  auto lamport_v = lamport.build(fbb);
+  auto runs_v = runs.build(fbb);
+  auto actors_v = actors.build(fbb);
+  return wire::CreateOpColumns(fbb, actors_v, runs_v, lamport_v, timestamp_v, kind_v,
+                               payload_size_v, dep_count_v, dep_actor_v, dep_counter_v, payloads);
+}
+
+size_t size_hint(std::span<const Op> ops) {
+  size_t n = 256;
+  for (const Op& op : ops) n += op.payload.size() + op.deps.size() * 12;
+  return n;
+}
+
+Bytes finish(fb::FlatBufferBuilder& fbb, wire::Body type, fb::Offset<void> body) {
+  auto msg = wire::CreateMessage(fbb, kFormatVersion, type, body);
+  fbb.Finish(msg, wire::MessageIdentifier());
+  return Bytes(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
+}
+
+// ---------------------------------------------------------------- decoding
+
+Error malformed(const std::string& what) { return make_error(Code::kMalformed, what); }
+
+Result<const wire::Message*> open_message(std::span<const uint8_t> bytes, const Limits& limits,
+                                          wire::Body expected) {
+  const char* name = wire::EnumNameBody(expected);
+  if (bytes.size() > limits.max_message_bytes) {
+    return malformed(std::string(name) + ": message is " + std::to_string(bytes.size()) +
+                     " bytes, over the limit of " + std::to_string(limits.max_message_bytes));
+  }
+  if (bytes.size() < 8 || !fb::BufferHasIdentifier(bytes.data(), wire::MessageIdentifier())) {
+    return malformed(std::string(name) + ": file identifier is not WEFT");
+  }
+  // Our messages hold at most three nested tables; the limits keep a hostile
+  // buffer from making the verifier walk far.
+  fb::Verifier verifier(bytes.data(), bytes.size(), /*max_depth=*/8, /*max_tables=*/16);
+  if (!wire::VerifyMessageBuffer(verifier)) {
+    return malformed(std::string(name) + ": flatbuffers verification failed");
+  }
+  const wire::Message* msg = wire::GetMessage(bytes.data());
+  if (msg->format_version() == 0) return malformed(std::string(name) + ": format_version missing");
+  if (msg->format_version() > kFormatVersion) {
+    return make_error(Code::kUnsupportedVersion,
+                      std::string(name) + ": format_version " +
+                          std::to_string(msg->format_version()) + ", this build reads up to " +
+                          std::to_string(kFormatVersion));
+  }
+  if (msg->body_type() != expected || msg->body() == nullptr) {
+    const char* got = msg->body_type() <= wire::Body::MAX ? wire::EnumNameBody(msg->body_type())
+                                                          : "unknown";
+    return malformed(std::string("message: body is ") + (*got ? got : "NONE") + ", expected " +
+                     name);
+  }
+  return msg;
+}
+
+// Reads a run-length column of n values; absent means all zeros.
+class RunReader {
+ public:
+  RunReader(const fb::Vector<const wire::Run*>* v) : v_(v) {}
+
+  // Counts >= 1 summing to exactly n; every value within [lo, hi].
+  Status check(uint64_t n, int64_t lo, int64_t hi, const std::string& name) const {
+    if (v_ == nullptr) return Status::ok();
+    uint64_t sum = 0;
+    for (uint32_t i = 0; i < v_->size(); ++i) {
+      const wire::Run* r = v_->Get(i);
+      if (r->count() == 0) return malformed(name + "[" + std::to_string(i) + "]: run count 0");
+      if (r->value() < lo || r->value() > hi) {
+        return malformed(name + "[" + std::to_string(i) + "]: value " +
+                         std::to_string(r->value()) + " out of range");
+      }
+      sum += r->count();
+    }
+    if (sum != n) {
+      return malformed(name + ": runs cover " + std::to_string(sum) + " values, expected " +
+                       std::to_string(n));
+    }
+    return Status::ok();
+  }
+  // Sum of value*count, for columns checked with a non-negative range.
+  uint64_t total() const {
+    uint64_t t = 0;
+    if (v_ == nullptr) return 0;
+    for (const wire::Run* r : *v_) t += static_cast<uint64_t>(r->value()) * r->count();
+    return t;
+  }
+  int64_t next() {
+    if (v_ == nullptr) return 0;
+    const wire::Run* r = v_->Get(run_);
+    int64_t v = r->value();
+    if (++used_ == r->count()) {
+      ++run_;
+      used_ = 0;
+    }
+    return v;
+  }
+
+ private:
+  const fb::Vector<const wire::Run*>* v_;
+  uint32_t run_ = 0;
+  uint32_t used_ = 0;
+};
+
+ActorId actor_at(const fb::Vector<const wire::ActorBytes*>* actors, uint32_t i) {
+  ActorId a;
+  std::memcpy(a.bytes.data(), actors->Get(i)->b()->Data(), kActorIdSize);
+  return a;
+}
+
+// Where each (actor, counter) sits in a batch, for in-batch lamport checks.
+struct RunIndex {
+  struct Entry {
+    uint32_t actor;
+    uint64_t first;
+    uint64_t count;
+    size_t start;  // op index of the run's first op
+  };
+  std::vector<Entry> entries;
+
+  void sort() {
+    std::sort(entries.begin(), entries.end(), [](const Entry& x, const Entry& y) {
+      return x.actor != y.actor ? x.actor < y.actor : x.first < y.first;
+    });
+  }
+  // Op index of (actor, counter) in the batch, or SIZE_MAX. With duplicate
+  // ids (overlapping runs) only the last run starting at or below the counter
+  // is consulted; apply re-checks lamports against the log in every case.
+  size_t find(uint32_t actor, uint64_t counter) const {
+    auto it = std::upper_bound(entries.begin(), entries.end(), std::pair{actor, counter},
+                               [](const std::pair<uint32_t, uint64_t>& k, const Entry& e) {
+                                 return k.first != e.actor ? k.first < e.actor
+                                                           : k.second < e.first;
+                               });
+    if (it == entries.begin()) return SIZE_MAX;
+    --it;
+    if (it->actor != actor || counter - it->first >= it->count) return SIZE_MAX;
+    return it->start + (counter - it->first);
+  }
+};
+
+Status decode_columns(const wire::OpColumns* c, const Limits& limits, const std::string& where,
+                      std::vector<Op>& out) {
+  out.clear();
+  if (c == nullptr) return Status::ok();
+  const auto* actors = c->actors();
+  const uint32_t na = actors ? actors->size() : 0;
+  if (na > limits.max_actors) {
+    return malformed(where + ".actors: " + std::to_string(na) + " actors, over the limit of " +
+                     std::to_string(limits.max_actors));
+  }
+  // Counter runs decide the op count; check them before anything is sized by it.
+  uint64_t n = 0;
+  RunIndex index;
+  if (const auto* runs = c->runs()) {
+    for (uint32_t i = 0; i < runs->size(); ++i) {
+      const wire::CounterRun* r = runs->Get(i);
+      std::string at = where + ".runs[" + std::to_string(i) + "]";
+      if (r->actor() >= na) return malformed(at + ".actor: index out of range");
+      if (r->count() == 0) return malformed(at + ".count: 0");
+      if (r->first() == 0) return malformed(at + ".first: counters start at 1");
+      if (r->first() - 1 > UINT64_MAX - r->count()) return malformed(at + ": counter overflow");
+      n += r->count();
+      if (n > limits.max_ops) {
+        return malformed(where + ".runs: more than " + std::to_string(limits.max_ops) + " ops");
+      }
+      index.entries.push_back({r->actor(), r->first(), r->count(), static_cast<size_t>(n - r->count())});
+    }
+  }
+  RunReader lamport(c->lamport_delta()), timestamp(c->timestamp_delta()), kind(c->kind()),
+      payload_size(c->payload_size()), dep_count(c->dep_count());
+  WEFT_TRY(lamport.check(n, INT64_MIN, INT64_MAX, where + ".lamport_delta"));
+  WEFT_TRY(timestamp.check(n, INT64_MIN, INT64_MAX, where + ".timestamp_delta"));
+  WEFT_TRY(kind.check(n, 0, UINT32_MAX, where + ".kind"));
+  WEFT_TRY(payload_size.check(n, 0, limits.max_payload_bytes, where + ".payload_size"));
+  WEFT_TRY(dep_count.check(n, 0, limits.max_deps_per_op, where + ".dep_count"));
+  const uint64_t payload_total = payload_size.total();
+  const uint64_t payload_have = c->payloads() ? c->payloads()->size() : 0;
+  if (payload_total != payload_have) {
+    return malformed(where + ".payloads: " + std::to_string(payload_have) +
+                     " bytes, payload_size says " + std::to_string(payload_total));
+  }
+  const uint64_t deps_total = dep_count.total();
+  const uint64_t dep_actor_n = c->dep_actor() ? c->dep_actor()->size() : 0;
+  const uint64_t dep_counter_n = c->dep_counter() ? c->dep_counter()->size() : 0;
+  if (deps_total != dep_actor_n || deps_total != dep_counter_n) {
+    return malformed(where + ".dep_actor/dep_counter: lengths " + std::to_string(dep_actor_n) +
+                     "/" + std::to_string(dep_counter_n) + ", dep_count says " +
+                     std::to_string(deps_total));
+  }
+
+  out.resize(n);
+  std::vector<uint32_t> author(n);
+  const uint8_t* payload = c->payloads() ? c->payloads()->data() : nullptr;
+  uint64_t prev_lamport = 0, prev_ts = 0;
+  size_t dep_pos = 0;
+  size_t i = 0;
+  if (const auto* runs = c->runs()) {
+    for (const wire::CounterRun* r : *runs) {
+      const ActorId actor = actor_at(actors, r->actor());
+      for (uint32_t k = 0; k < r->count(); ++k, ++i) {
+        Op& op = out[i];
+        author[i] = r->actor();
+        op.id = OpId{actor, r->first() + k};
+        op.lamport = prev_lamport + static_cast<uint64_t>(lamport.next());
+        prev_lamport = op.lamport;
+        prev_ts += static_cast<uint64_t>(timestamp.next());
+        op.timestamp_ms = static_cast<int64_t>(prev_ts);
+        op.kind = static_cast<uint32_t>(kind.next());
+        const auto size = static_cast<size_t>(payload_size.next());
+        op.payload.assign(payload, payload + size);
+        payload += size;
+        const auto nd = static_cast<size_t>(dep_count.next());
+        op.deps.resize(nd);
+        for (size_t d = 0; d < nd; ++d, ++dep_pos) {
+          uint32_t ai = c->dep_actor()->Get(static_cast<uint32_t>(dep_pos));
+          if (ai >= na) {
+            return malformed(where + ".dep_actor[" + std::to_string(dep_pos) +
+                             "]: index out of range");
+          }
+          op.deps[d] = OpId{actor_at(actors, ai), c->dep_counter()->Get(static_cast<uint32_t>(dep_pos))};
+        }
+        if (op.lamport == 0) return malformed(where + "[" + std::to_string(i) + "].lamport: 0");
+        if (!deps_canonical(op.id, op.deps)) {
+          return malformed(where + "[" + std::to_string(i) + "].deps: not canonical (one entry " +
+                           "per foreign actor, sorted, counters >= 1, never the op's own actor)");
+        }
+      }
+    }
+  }
+
+  // Lamport consistency within the batch: every dependency (explicit, or the
+  // implicit previous counter) found in the batch has a lower lamport. This
+  // also refuses dependency cycles up front.
+  index.sort();
+  auto check_dep = [&](size_t op_i, uint32_t actor, uint64_t counter) -> Status {
+    size_t j = index.find(actor, counter);
+    if (j != SIZE_MAX && out[j].lamport >= out[op_i].lamport) {
+      return malformed(where + "[" + std::to_string(op_i) + "].lamport: " +
+                       std::to_string(out[op_i].lamport) + " is not above dependency " +
+                       out[j].id.to_string() + " at " + std::to_string(out[j].lamport));
+    }
+    return Status::ok();
+  };
+  dep_pos = 0;
+  for (size_t k = 0; k < n; ++k) {
+    const Op& op = out[k];
+    // The common case, the previous op of the same run, needs no lookup.
+    bool prev_adjacent =
+        k > 0 && author[k - 1] == author[k] && out[k - 1].id.counter + 1 == op.id.counter &&
+        out[k - 1].lamport < op.lamport;
+    if (op.id.counter > 1 && !prev_adjacent) WEFT_TRY(check_dep(k, author[k], op.id.counter - 1));
+    for (const OpId& d : op.deps) {
+      WEFT_TRY(check_dep(k, c->dep_actor()->Get(static_cast<uint32_t>(dep_pos++)), d.counter));
+    }
+  }
+  return Status::ok();
+}
+
+Status decode_id_runs(const fb::Vector<const wire::CounterRun*>* runs,
+                      const fb::Vector<const wire::ActorBytes*>* actors, const Limits& limits,
+                      const std::string& where, uint64_t& budget, std::vector<OpId>& out) {
+  if (runs == nullptr) return Status::ok();
+  const uint32_t na = actors ? actors->size() : 0;
+  for (uint32_t i = 0; i < runs->size(); ++i) {
+    const wire::CounterRun* r = runs->Get(i);
+    std::string at = where + "[" + std::to_string(i) + "]";
+    if (r->actor() >= na) return malformed(at + ".actor: index out of range");
+    if (r->count() == 0) return malformed(at + ".count: 0");
+    if (r->first() == 0) return malformed(at + ".first: counters start at 1");
+    if (r->first() - 1 > UINT64_MAX - r->count()) return malformed(at + ": counter overflow");
+    if (r->count() > budget) {
+      return malformed(where + ": more than " + std::to_string(limits.max_ops) + " ids");
+    }
+    budget -= r->count();
+    ActorId a = actor_at(actors, r->actor());
+    for (uint64_t k = 0; k < r->count(); ++k) out.push_back(OpId{a, r->first() + k});
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- public
+
+Bytes encode_batch(const Batch& batch) {
+  fb::FlatBufferBuilder fbb(size_hint(batch.ops));
+  auto cols = build_columns(fbb, batch.ops);
+  auto body = wire::CreateBatch(fbb, batch.batch_id, batch.seq, batch.expected_cursor.has_value(),
+                                batch.expected_cursor.value_or(0), batch.epoch, cols);
+  return finish(fbb, wire::Body::Batch, body.Union());
+}
+
+Result<Batch> decode_batch(std::span<const uint8_t> bytes, const Limits& limits) {
+  auto msg = open_message(bytes, limits, wire::Body::Batch);
+  WEFT_TRY(msg);
+  const wire::Batch* b = msg.value()->body_as_Batch();
+  Batch out;
+  out.batch_id = b->batch_id();
+  out.seq = b->seq();
+  if (b->has_expected_cursor()) {
+    out.expected_cursor = b->expected_cursor();
+  } else if (b->expected_cursor() != 0) {
+    return malformed("batch.expected_cursor: set while has_expected_cursor is false");
+  }
+  out.epoch = b->epoch();
+  WEFT_TRY(decode_columns(b->ops(), limits, "batch.ops", out.ops));
+  return out;
+}
+
+Bytes encode_ack(const Ack& ack) {
+  fb::FlatBufferBuilder fbb(256);
+  ActorTable actors;
+  IdRuns applied, duplicates, rejected;
+  RunColumn codes;
+  for (const OpId& id : ack.applied) applied.push(actors.index(id.actor), id.counter);
+  for (const OpId& id : ack.duplicates) duplicates.push(actors.index(id.actor), id.counter);
+  for (const Rejection& r : ack.rejected) {
+    rejected.push(actors.index(r.id.actor), r.id.counter);
+    codes.push(static_cast<int64_t>(r.code));
+  }
+  auto codes_v = codes.build(fbb);
+  auto rejected_v = rejected.build(fbb);
+  auto duplicates_v = duplicates.build(fbb);
+  auto applied_v = applied.build(fbb);
+  auto actors_v = actors.build(fbb);
+  auto body = wire::CreateAck(fbb, ack.batch_id, ack.seq, static_cast<uint32_t>(ack.status),
+                              ack.cursor, actors_v, applied_v, duplicates_v, rejected_v, codes_v);
+  return finish(fbb, wire::Body::Ack, body.Union());
+}
+
+Result<Ack> decode_ack(std::span<const uint8_t> bytes, const Limits& limits) {
+  auto msg = open_message(bytes, limits, wire::Body::Ack);
+  WEFT_TRY(msg);
+  const wire::Ack* a = msg.value()->body_as_Ack();
+  if (a->actors() && a->actors()->size() > limits.max_actors) {
+    return malformed("ack.actors: over the limit of " + std::to_string(limits.max_actors));
+  }
+  if (a->status() >= kCodeCount) {
+    return malformed("ack.status: unknown code " + std::to_string(a->status()));
+  }
+  Ack out;
+  out.batch_id = a->batch_id();
+  out.seq = a->seq();
+  out.status = static_cast<Code>(a->status());
+  out.cursor = a->cursor();
+  uint64_t budget = limits.max_ops;
+  WEFT_TRY(decode_id_runs(a->applied(), a->actors(), limits, "ack.applied", budget, out.applied));
+  WEFT_TRY(decode_id_runs(a->duplicates(), a->actors(), limits, "ack.duplicates", budget,
+                          out.duplicates));
+  std::vector<OpId> rejected;
+  WEFT_TRY(decode_id_runs(a->rejected(), a->actors(), limits, "ack.rejected", budget, rejected));
+  RunReader codes(a->rejected_code());
+  WEFT_TRY(codes.check(rejected.size(), 1, kCodeCount - 1, "ack.rejected_code"));
+  if (!rejected.empty() && a->rejected_code() == nullptr) {
+    return malformed("ack.rejected_code: missing for " + std::to_string(rejected.size()) +
+                     " rejected ops");
+  }
+  out.rejected.reserve(rejected.size());
+  for (const OpId& id : rejected) out.rejected.push_back({id, static_cast<Code>(codes.next())});
+  if (out.status != Code::kOk &&
+      (!out.applied.empty() || !out.duplicates.empty() || !out.rejected.empty())) {
+    return malformed("ack: a batch-level " + std::string(code_name(out.status)) +
+                     " ack carries per-op outcomes");
+  }
+  return out;
+}
+
+Result<Bytes> encode_chunk(const Chunk& chunk) {
+  if (chunk.ops.empty()) return make_error(Code::kInvalidArgument, "chunk: no ops");
+  for (size_t i = 0; i < chunk.ops.size(); ++i) {
+    const OpId& id = chunk.ops[i].id;
+    if (id.actor != chunk.actor || id.counter != chunk.ops.front().id.counter + i ||
+        id.counter == 0) {
+      return make_error(Code::kInvalidArgument,
+                        "chunk: op " + id.to_string() + " breaks the contiguous run of actor " +
+                            chunk.actor.hex());
+    }
+  }
+  fb::FlatBufferBuilder fbb(size_hint(chunk.ops));
+  auto cols = build_columns(fbb, chunk.ops);
+  wire::Digest prev;
+  std::memcpy(prev.mutable_b()->Data(), chunk.prev_digest.data(), kHashSize);
+  auto body = wire::CreateChunk(fbb, chunk.index, &prev, cols);
+  return finish(fbb, wire::Body::Chunk, body.Union());
+}
+
+Result<Chunk> decode_chunk(std::span<const uint8_t> bytes, const Limits& limits) {
+  auto msg = open_message(bytes, limits, wire::Body::Chunk);
+  WEFT_TRY(msg);
+  const wire::Chunk* c = msg.value()->body_as_Chunk();
+  Chunk out;
+  out.index = c->index();
+  if (c->prev_digest() == nullptr) return malformed("chunk.prev_digest: missing");
+  std::memcpy(out.prev_digest.data(), c->prev_digest()->b()->Data(), kHashSize);
+  if (c->ops() == nullptr || c->ops()->runs() == nullptr || c->ops()->runs()->size() != 1 ||
+      c->ops()->runs()->Get(0)->actor() != 0) {
+    return malformed("chunk.ops.runs: a chunk is exactly one run of actor 0");
+  }
+  WEFT_TRY(decode_columns(c->ops(), limits, "chunk.ops", out.ops));
+  out.actor = out.ops.front().id.actor;
+  auto again = encode_chunk(out);
+  if (!again || again.value().size() != bytes.size() ||
+      !std::equal(bytes.begin(), bytes.end(), again.value().begin())) {
+    return malformed("chunk: bytes are not the canonical encoding of their content");
+  }
+  return out;
+}
+
+SealRecord seal_record(const Chunk& chunk, std::span<const uint8_t> bytes) {
+  return SealRecord{chunk.actor, chunk.index, chunk.first(), chunk.last(), chunk.prev_digest,
+                    blake2b_256(bytes)};
+}
+
+}  // namespace weft

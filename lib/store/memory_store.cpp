@@ -1,0 +1,295 @@
+// The in-memory LogStore. Ops live in compact fixed-size records in cursor
+// order; payloads and dependencies in append-only arenas of stable blocks, so
+// memory per op is the payload plus a fixed ~100 bytes.
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <unordered_map>
+
+#include "weft/store.hpp"
+
+namespace weft {
+namespace {
+
+// Append-only storage in blocks that never move.
+template <typename T, size_t kBlock>
+class BlockVector {
+ public:
+  size_t size() const { return size_; }
+  T& operator[](size_t i) { return blocks_[i / kBlock][i % kBlock]; }
+  const T& operator[](size_t i) const { return blocks_[i / kBlock][i % kBlock]; }
+  void push_back(const T& v) {
+    if (size_ % kBlock == 0 && size_ / kBlock == blocks_.size()) {
+      blocks_.push_back(std::make_unique<T[]>(kBlock));
+    }
+    (*this)[size_++] = v;
+  }
+  void truncate(size_t n) { size_ = std::min(size_, n); }
+
+ private:
+  std::vector<std::unique_ptr<T[]>> blocks_;
+  size_t size_ = 0;
+};
+
+class ByteArena {
+ public:
+  // Stable pointer to a copy of `b`.
+  const uint8_t* add(std::span<const uint8_t> b) {
+    if (b.empty()) return nullptr;
+    if (b.size() > kBlock / 4) {
+      big_.push_back(std::make_unique<uint8_t[]>(b.size()));
+      std::memcpy(big_.back().get(), b.data(), b.size());
+      return big_.back().get();
+    }
+    if (blocks_.empty() || used_ + b.size() > kBlock) {
+      blocks_.push_back(std::make_unique<uint8_t[]>(kBlock));
+      used_ = 0;
+    }
+    uint8_t* p = blocks_.back().get() + used_;
+    std::memcpy(p, b.data(), b.size());
+    used_ += b.size();
+    return p;
+  }
+
+ private:
+  static constexpr size_t kBlock = 1 << 20;
+  std::vector<std::unique_ptr<uint8_t[]>> blocks_;
+  std::vector<std::unique_ptr<uint8_t[]>> big_;
+  size_t used_ = 0;
+};
+
+struct DepRef {
+  uint32_t actor;
+  uint64_t counter;
+};
+
+#pragma pack(push, 4)
+struct Record {
+  const uint8_t* payload;
+  uint64_t counter;
+  uint64_t lamport;
+  int64_t timestamp_ms;
+  uint64_t deps_at;  // index into deps_
+  uint32_t actor;
+  uint32_t kind;
+  uint32_t payload_len;
+  uint32_t ndeps;
+  Hash hash;
+};
+#pragma pack(pop)
+
+struct ActorHash {
+  size_t operator()(const ActorId& a) const {
+    uint64_t v;
+    std::memcpy(&v, a.bytes.data(), sizeof v);
+    return static_cast<size_t>(v);
+  }
+};
+
+class MemoryStore;
+
+class MemoryTxn final : public StoreTxn {
+ public:
+  explicit MemoryTxn(MemoryStore& store) : store_(store) {}
+  ~MemoryTxn() override;
+
+  Result<std::optional<LogHeader>> refresh() override { return std::optional<LogHeader>(); }
+  Status put_op(const Op& op, const Hash& hash, uint64_t cursor) override {
+    ops_.push_back({&op, hash, cursor});
+    return Status::ok();
+  }
+  Status put_actor(const ActorState& s) override {
+    actors_.push_back(s);
+    return Status::ok();
+  }
+  Status put_header(uint64_t cursor, uint32_t epoch) override {
+    header_ = {cursor, epoch};
+    return Status::ok();
+  }
+  Status put_chunk(const SealRecord& seal, std::span<const uint8_t> bytes) override {
+    chunks_.push_back({seal, std::vector<uint8_t>(bytes.begin(), bytes.end())});
+    return Status::ok();
+  }
+  Status commit() override;
+
+ private:
+  struct PendingOp {
+    const Op* op;
+    Hash hash;
+    uint64_t cursor;
+  };
+  MemoryStore& store_;
+  std::vector<PendingOp> ops_;
+  std::vector<ActorState> actors_;
+  std::optional<std::pair<uint64_t, uint32_t>> header_;
+  std::vector<StoredChunk> chunks_;
+  bool done_ = false;
+};
+
+class MemoryStore final : public LogStore {
+ public:
+  Result<LogHeader> load() override {
+    LogHeader h{cursor_, epoch_, {}};
+    h.actors.reserve(actors_.size());
+    for (const Actor& a : actors_) h.actors.push_back(a.state);
+    return h;
+  }
+
+  Result<std::optional<OpMeta>> op_meta(const OpId& id) override {
+    const Record* r = find(id);
+    if (r == nullptr) return std::optional<OpMeta>();
+    return std::optional<OpMeta>(OpMeta{r->hash, r->lamport, cursor_of(id)});
+  }
+
+  Result<std::optional<StoredOp>> get_op(const OpId& id) override {
+    const Record* r = find(id);
+    if (r == nullptr) return std::optional<StoredOp>();
+    return std::optional<StoredOp>(to_stored(*r, cursor_of(id)));
+  }
+
+  Status read_range(uint64_t from, size_t max, std::vector<StoredOp>& out) override {
+    if (from == 0) from = 1;
+    for (uint64_t c = from; c <= records_.size() && max > 0; ++c, --max) {
+      out.push_back(to_stored(records_[c - 1], c));
+    }
+    return Status::ok();
+  }
+
+  Status read_actor(const ActorId& actor, uint64_t first, size_t max,
+                    std::vector<StoredOp>& out) override {
+    auto it = actor_index_.find(actor);
+    if (it == actor_index_.end() || first == 0) return Status::ok();
+    const auto& cursors = actors_[it->second].cursors;
+    for (uint64_t c = first; c <= cursors.size() && max > 0; ++c, --max) {
+      uint64_t cur = uint64_t{cursors[c - 1]} + 1;
+      out.push_back(to_stored(records_[cur - 1], cur));
+    }
+    return Status::ok();
+  }
+
+  Result<std::optional<StoredChunk>> get_chunk(const ActorId& actor, uint64_t index) override {
+    auto it = chunks_.find({actor, index});
+    if (it == chunks_.end()) return std::optional<StoredChunk>();
+    return std::optional<StoredChunk>(it->second);
+  }
+
+  Result<std::unique_ptr<StoreTxn>> begin_write() override {
+    return std::unique_ptr<StoreTxn>(new MemoryTxn(*this));
+  }
+
+  Status corrupt_chunk(const ActorId& actor, uint64_t index, size_t offset, uint8_t mask) {
+    auto it = chunks_.find({actor, index});
+    if (it == chunks_.end()) return make_error(Code::kNotFound, "no such chunk");
+    if (offset >= it->second.bytes.size()) {
+      return make_error(Code::kInvalidArgument, "offset past the end of the chunk");
+    }
+    it->second.bytes[offset] ^= mask;
+    return Status::ok();
+  }
+
+ private:
+  friend class MemoryTxn;
+
+  struct Actor {
+    ActorState state;
+    std::vector<uint32_t> cursors;  // counter-1 -> cursor-1
+  };
+
+  uint32_t intern(const ActorId& a) {
+    auto [it, inserted] = actor_index_.try_emplace(a, static_cast<uint32_t>(actors_.size()));
+    if (inserted) actors_.push_back(Actor{ActorState{a}, {}});
+    return it->second;
+  }
+
+  const Record* find(const OpId& id) const {
+    auto it = actor_index_.find(id.actor);
+    if (it == actor_index_.end() || id.counter == 0) return nullptr;
+    const auto& cursors = actors_[it->second].cursors;
+    if (id.counter > cursors.size()) return nullptr;
+    return &records_[cursors[id.counter - 1]];
+  }
+
+  uint64_t cursor_of(const OpId& id) const {
+    return uint64_t{actors_[actor_index_.at(id.actor)].cursors[id.counter - 1]} + 1;
+  }
+
+  StoredOp to_stored(const Record& r, uint64_t cursor) const {
+    StoredOp s;
+    s.op.id = OpId{actors_[r.actor].state.actor, r.counter};
+    s.op.lamport = r.lamport;
+    s.op.kind = r.kind;
+    s.op.timestamp_ms = r.timestamp_ms;
+    s.op.payload.assign(r.payload, r.payload + r.payload_len);
+    s.op.deps.reserve(r.ndeps);
+    for (uint32_t i = 0; i < r.ndeps; ++i) {
+      const DepRef& d = deps_[r.deps_at + i];
+      s.op.deps.push_back(OpId{actors_[d.actor].state.actor, d.counter});
+    }
+    s.hash = r.hash;
+    s.cursor = cursor;
+    return s;
+  }
+
+  std::vector<Actor> actors_;
+  std::unordered_map<ActorId, uint32_t, ActorHash> actor_index_;
+  BlockVector<Record, 4096> records_;  // index cursor-1
+  BlockVector<DepRef, 4096> deps_;
+  ByteArena payloads_;
+  std::map<std::pair<ActorId, uint64_t>, StoredChunk> chunks_;
+  uint64_t cursor_ = 0;
+  uint32_t epoch_ = 0;
+};
+
+MemoryTxn::~MemoryTxn() = default;
+
+Status MemoryTxn::commit() {
+  if (done_) return make_error(Code::kInvalidArgument, "transaction already committed");
+  done_ = true;
+  MemoryStore& s = store_;
+  for (size_t i = 0; i < ops_.size(); ++i) {
+    if (ops_[i].cursor != s.records_.size() + 1 + i) {
+      return make_error(Code::kInternal, "memory store: cursor " +
+                                             std::to_string(ops_[i].cursor) + " out of order");
+    }
+  }
+  for (const PendingOp& p : ops_) {
+    const Op& op = *p.op;
+    uint32_t ai = s.intern(op.id.actor);
+    Record r{};
+    r.payload = s.payloads_.add(op.payload);
+    r.counter = op.id.counter;
+    r.lamport = op.lamport;
+    r.timestamp_ms = op.timestamp_ms;
+    r.deps_at = s.deps_.size();
+    r.actor = ai;
+    r.kind = op.kind;
+    r.payload_len = static_cast<uint32_t>(op.payload.size());
+    r.ndeps = static_cast<uint32_t>(op.deps.size());
+    r.hash = p.hash;
+    for (const OpId& d : op.deps) s.deps_.push_back(DepRef{s.intern(d.actor), d.counter});
+    s.actors_[ai].cursors.push_back(static_cast<uint32_t>(s.records_.size()));
+    s.records_.push_back(r);
+  }
+  for (const ActorState& a : actors_) s.actors_[s.intern(a.actor)].state = a;
+  for (StoredChunk& c : chunks_) {
+    s.chunks_.emplace(std::pair{c.seal.actor, c.seal.index}, std::move(c));
+  }
+  if (header_) {
+    s.cursor_ = header_->first;
+    s.epoch_ = header_->second;
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+std::unique_ptr<LogStore> make_memory_store() { return std::make_unique<MemoryStore>(); }
+
+Status memory_store_corrupt_chunk(LogStore& store, const ActorId& actor, uint64_t index,
+                                  size_t offset, uint8_t xor_mask) {
+  auto* m = dynamic_cast<MemoryStore*>(&store);
+  if (m == nullptr) return make_error(Code::kInvalidArgument, "not a memory store");
+  return m->corrupt_chunk(actor, index, offset, xor_mask);
+}
+
+}  // namespace weft

@@ -1,0 +1,149 @@
+// The Log API: append, heads, reads, digest, diff, merge, canonical order.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "test_util.hpp"
+
+namespace weft {
+namespace {
+
+using testing::actor;
+using testing::memory_log;
+
+TEST(Log, AppendMintsContiguousIdsWithLamportsAndHeads) {
+  auto log = memory_log(1);
+  auto ids = testing::append_n(*log, 3);
+  EXPECT_EQ(ids[0], (OpId{actor(1), 1}));
+  EXPECT_EQ(ids[2], (OpId{actor(1), 3}));
+  EXPECT_EQ(log->cursor(), 3u);
+  EXPECT_EQ(log->heads(), std::vector<OpId>{ids[2]});
+  auto op = log->get(ids[2]);
+  ASSERT_TRUE(op.is_ok());
+  EXPECT_EQ(op->op.lamport, 3u);
+  EXPECT_TRUE(op->op.deps.empty());  // the previous own op is implicit
+  EXPECT_EQ(op->hash, op_hash(op->op));
+  EXPECT_EQ(log->get({actor(1), 4}).code(), Code::kNotFound);
+}
+
+TEST(Log, AppendDependsOnForeignHeadsAndRaisesLamport) {
+  auto a = memory_log(1);
+  auto b = memory_log(2);
+  testing::append_n(*a, 5);
+  ASSERT_TRUE(b->merge_from(*a).is_ok());
+  auto id = b->append(AppendRequest{});
+  ASSERT_TRUE(id.is_ok());
+  auto op = b->get(id.value())->op;
+  ASSERT_EQ(op.deps.size(), 1u);
+  EXPECT_EQ(op.deps[0], (OpId{actor(1), 5}));
+  EXPECT_EQ(op.lamport, 6u);
+  EXPECT_EQ(b->heads(), std::vector<OpId>{id.value()});
+}
+
+TEST(Log, AppendWithMissingExplicitDependencyChangesNothing) {
+  auto log = memory_log(1);
+  AppendRequest r;
+  r.deps = std::vector<OpId>{{actor(9), 1}};
+  EXPECT_EQ(log->append(r).code(), Code::kMissingDependency);
+  EXPECT_EQ(log->cursor(), 0u);
+  EXPECT_EQ(log->version_vector().size(), 0u);
+  auto ok = log->append(AppendRequest{});
+  EXPECT_EQ(ok->counter, 1u);
+}
+
+TEST(Log, AppendManyIsOneAtomicUnit) {
+  auto log = memory_log(1);
+  std::vector<AppendRequest> reqs(3);
+  auto ids = log->append_many(reqs);
+  ASSERT_TRUE(ids.is_ok());
+  EXPECT_EQ(ids->size(), 3u);
+  LogOptions o;
+  o.actor = actor(2);
+  o.limits.max_payload_bytes = 1;
+  auto small = Log::open_memory(o).value();
+  std::vector<uint8_t> two{1, 2};
+  std::vector<AppendRequest> mixed(2);
+  mixed[1].payload = two;
+  EXPECT_EQ(small->append_many(mixed).code(), Code::kInvalidArgument);
+  EXPECT_EQ(small->cursor(), 0u);
+}
+
+TEST(Log, ReadPagesInCursorOrder) {
+  auto log = memory_log(1);
+  testing::append_n(*log, 10);
+  auto page = log->read(4, 3);
+  ASSERT_EQ(page->size(), 3u);
+  EXPECT_EQ((*page)[0].cursor, 4u);
+  EXPECT_EQ((*page)[2].op.id.counter, 6u);
+  EXPECT_TRUE(log->read(11, 5)->empty());
+}
+
+TEST(Log, MergeBothWaysConvergesDigestsAndCanonicalOrder) {
+  auto a = memory_log(1);
+  auto b = memory_log(2);
+  testing::append_n(*a, 20, "a");
+  testing::append_n(*b, 30, "b");
+  EXPECT_NE(a->digest().value(), b->digest().value());
+  auto s1 = a->merge_from(*b);
+  ASSERT_TRUE(s1.is_ok());
+  EXPECT_EQ(s1->applied, 30u);
+  ASSERT_TRUE(b->merge_from(*a).is_ok());
+  EXPECT_EQ(a->digest().value(), b->digest().value());
+  EXPECT_EQ(a->canonical_order().value(), b->canonical_order().value());
+  EXPECT_EQ(a->version_vector(), b->version_vector());
+  // Idempotent: merging again changes nothing.
+  auto again = a->merge_from(*b);
+  EXPECT_EQ(again->applied, 0u);
+  EXPECT_EQ(again->batches, 0u);
+  EXPECT_EQ(a->heads(), b->heads());
+}
+
+TEST(Log, DigestDiffersForDifferentContentWithSameIds) {
+  auto a = memory_log(1);
+  auto b = memory_log(2);
+  Batch x, y;
+  x.ops = {testing::make_op(actor(5), 1, 1, "x")};
+  y.ops = {testing::make_op(actor(5), 1, 1, "y")};
+  ASSERT_EQ(a->apply(x)->applied.size(), 1u);
+  ASSERT_EQ(b->apply(y)->applied.size(), 1u);
+  EXPECT_EQ(a->version_vector(), b->version_vector());
+  EXPECT_NE(a->digest().value(), b->digest().value());
+  auto empty1 = memory_log(3), empty2 = memory_log(4);
+  EXPECT_EQ(empty1->digest().value(), empty2->digest().value());
+}
+
+TEST(Log, DiffSplitsIntoBoundedBatchesInDependencyOrder) {
+  auto a = memory_log(1);
+  testing::append_n(*a, 100);
+  VersionVector peer;
+  peer.set(actor(1), 40);
+  DiffOptions o;
+  o.max_ops_per_batch = 25;
+  auto batches = a->diff(peer, o);
+  ASSERT_TRUE(batches.is_ok());
+  ASSERT_EQ(batches->size(), 3u);
+  EXPECT_EQ((*batches)[0].ops.front().id.counter, 41u);
+  EXPECT_EQ((*batches)[2].ops.back().id.counter, 100u);
+  DiffOptions bytes;
+  bytes.max_bytes_per_batch = 4;  // every op ("opNN", 4 bytes) gets its own batch
+  EXPECT_EQ(a->diff(peer, bytes)->size(), 60u);
+  peer.set(actor(1), 100);
+  EXPECT_TRUE(a->diff(peer)->empty());
+}
+
+TEST(Log, ConcurrentAppendsFromThreadsAreSerialised) {
+  auto log = memory_log(1);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 500; ++i) ASSERT_TRUE(log->append(AppendRequest{}).is_ok());
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(log->cursor(), 2000u);
+  EXPECT_EQ(log->version_vector().get(actor(1)), 2000u);
+  EXPECT_TRUE(log->verify().is_ok());
+}
+
+}  // namespace
+}  // namespace weft
