@@ -19,6 +19,10 @@
 
 namespace weft {
 
+// The chunk size an owner seals by default: 16,384 ops (1 MiB of 64-byte
+// payloads), so chunk overhead is a few hundredths of a byte per op.
+inline constexpr uint64_t kDefaultChunkOps = 16384;
+
 struct LogOptions {
   // The local writer's id. Unset: a fresh random actor.
   std::optional<ActorId> actor;

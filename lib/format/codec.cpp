@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 
+#include "format/rle.hpp"
 #include "weft_generated.h"
 
 namespace weft {
@@ -43,19 +44,28 @@ class RunColumn {
  public:
   void push(int64_t v) {
     if (v != 0) nonzero_ = true;
-    if (!runs_.empty() && runs_.back().value() == v && runs_.back().count() < UINT32_MAX) {
-      runs_.back().mutate_count(runs_.back().count() + 1);
-    } else {
-      runs_.emplace_back(v, 1);
+    if (count_ > 0 && value_ == v) {
+      ++count_;
+      return;
     }
+    flush();
+    value_ = v;
+    count_ = 1;
   }
   // An all-zero column is omitted (decoders read "absent" as zeros).
-  fb::Offset<fb::Vector<const wire::Run*>> build(fb::FlatBufferBuilder& fbb) const {
-    return nonzero_ ? fbb.CreateVectorOfStructs(runs_) : 0;
+  fb::Offset<fb::Vector<uint8_t>> build(fb::FlatBufferBuilder& fbb) {
+    flush();
+    return nonzero_ ? fbb.CreateVector(bytes_) : 0;
   }
 
  private:
-  std::vector<wire::Run> runs_;
+  void flush() {
+    if (count_ > 0) rle::put_run(bytes_, value_, count_);
+    count_ = 0;
+  }
+  std::vector<uint8_t> bytes_;
+  int64_t value_ = 0;
+  uint64_t count_ = 0;
   bool nonzero_ = false;
 };
 
@@ -142,6 +152,26 @@ Bytes finish(fb::FlatBufferBuilder& fbb, wire::Body type, fb::Offset<void> body)
 
 Error malformed(const std::string& what) { return make_error(Code::kMalformed, what); }
 
+// The verifier checks a vector's length field to 4 bytes only; vectors of
+// 8-byte elements must be checked here or a hostile buffer misaligns them.
+template <typename V>
+Status check_aligned(const V* v, const std::string& name) {
+  if (v != nullptr && reinterpret_cast<uintptr_t>(v->Data()) % 8 != 0) {
+    return malformed(name + ": vector is not 8-byte aligned");
+  }
+  return Status::ok();
+}
+
+// Decodes from an 8-byte aligned copy when the caller's bytes are not
+// aligned (a slice of a larger buffer, say): FlatBuffers reads scalars in place.
+template <typename F>
+auto with_aligned(std::span<const uint8_t> bytes, F&& decode) {
+  if (reinterpret_cast<uintptr_t>(bytes.data()) % 8 == 0) return decode(bytes);
+  std::vector<uint64_t> copy((bytes.size() + 7) / 8);
+  std::memcpy(copy.data(), bytes.data(), bytes.size());
+  return decode(std::span(reinterpret_cast<const uint8_t*>(copy.data()), bytes.size()));
+}
+
 Result<const wire::Message*> open_message(std::span<const uint8_t> bytes, const Limits& limits,
                                           wire::Body expected) {
   const char* name = wire::EnumNameBody(expected);
@@ -178,20 +208,25 @@ Result<const wire::Message*> open_message(std::span<const uint8_t> bytes, const 
 // Reads a run-length column of n values; absent means all zeros.
 class RunReader {
  public:
-  RunReader(const fb::Vector<const wire::Run*>* v) : v_(v) {}
-
-  // Counts >= 1 summing to exactly n; every value within [lo, hi].
-  Status check(uint64_t n, int64_t lo, int64_t hi, const std::string& name) const {
-    if (v_ == nullptr) return Status::ok();
+  // Parses the column: counts >= 1 summing to exactly n, every value within
+  // [lo, hi]. Must succeed before next() or total() is called.
+  Status open(const fb::Vector<uint8_t>* v, uint64_t n, int64_t lo, int64_t hi,
+              const std::string& name) {
+    if (v == nullptr) return Status::ok();
+    auto runs = rle::parse(std::span(v->data(), v->size()), name);
+    WEFT_TRY(runs);
+    runs_ = std::move(runs.value());
     uint64_t sum = 0;
-    for (uint32_t i = 0; i < v_->size(); ++i) {
-      const wire::Run* r = v_->Get(i);
-      if (r->count() == 0) return malformed(name + "[" + std::to_string(i) + "]: run count 0");
-      if (r->value() < lo || r->value() > hi) {
-        return malformed(name + "[" + std::to_string(i) + "]: value " +
-                         std::to_string(r->value()) + " out of range");
+    for (size_t i = 0; i < runs_.size(); ++i) {
+      const rle::Run& r = runs_[i];
+      if (r.value < lo || r.value > hi) {
+        return malformed(name + "[" + std::to_string(i) + "]: value " + std::to_string(r.value) +
+                         " out of range");
       }
-      sum += r->count();
+      if (r.count > n - sum) {
+        return malformed(name + ": runs cover more than " + std::to_string(n) + " values");
+      }
+      sum += r.count;
     }
     if (sum != n) {
       return malformed(name + ": runs cover " + std::to_string(sum) + " values, expected " +
@@ -199,18 +234,16 @@ class RunReader {
     }
     return Status::ok();
   }
-  // Sum of value*count, for columns checked with a non-negative range.
+  // Sum of value*count, for columns opened with a range of [0, 2^32).
   uint64_t total() const {
     uint64_t t = 0;
-    if (v_ == nullptr) return 0;
-    for (const wire::Run* r : *v_) t += static_cast<uint64_t>(r->value()) * r->count();
+    for (const rle::Run& r : runs_) t += static_cast<uint64_t>(r.value) * r.count;
     return t;
   }
   int64_t next() {
-    if (v_ == nullptr) return 0;
-    const wire::Run* r = v_->Get(run_);
-    int64_t v = r->value();
-    if (++used_ == r->count()) {
+    if (runs_.empty()) return 0;
+    int64_t v = runs_[run_].value;
+    if (++used_ == runs_[run_].count) {
       ++run_;
       used_ = 0;
     }
@@ -218,9 +251,9 @@ class RunReader {
   }
 
  private:
-  const fb::Vector<const wire::Run*>* v_;
-  uint32_t run_ = 0;
-  uint32_t used_ = 0;
+  std::vector<rle::Run> runs_;
+  size_t run_ = 0;
+  uint64_t used_ = 0;
 };
 
 ActorId actor_at(const fb::Vector<const wire::ActorBytes*>* actors, uint32_t i) {
@@ -270,6 +303,8 @@ Status decode_columns(const wire::OpColumns* c, const Limits& limits, const std:
     return malformed(where + ".actors: " + std::to_string(na) + " actors, over the limit of " +
                      std::to_string(limits.max_actors));
   }
+  WEFT_TRY(check_aligned(c->runs(), where + ".runs"));
+  WEFT_TRY(check_aligned(c->dep_counter(), where + ".dep_counter"));
   // Counter runs decide the op count; check them before anything is sized by it.
   uint64_t n = 0;
   RunIndex index;
@@ -288,13 +323,14 @@ Status decode_columns(const wire::OpColumns* c, const Limits& limits, const std:
       index.entries.push_back({r->actor(), r->first(), r->count(), static_cast<size_t>(n - r->count())});
     }
   }
-  RunReader lamport(c->lamport_delta()), timestamp(c->timestamp_delta()), kind(c->kind()),
-      payload_size(c->payload_size()), dep_count(c->dep_count());
-  WEFT_TRY(lamport.check(n, INT64_MIN, INT64_MAX, where + ".lamport_delta"));
-  WEFT_TRY(timestamp.check(n, INT64_MIN, INT64_MAX, where + ".timestamp_delta"));
-  WEFT_TRY(kind.check(n, 0, UINT32_MAX, where + ".kind"));
-  WEFT_TRY(payload_size.check(n, 0, limits.max_payload_bytes, where + ".payload_size"));
-  WEFT_TRY(dep_count.check(n, 0, limits.max_deps_per_op, where + ".dep_count"));
+  RunReader lamport, timestamp, kind, payload_size, dep_count;
+  WEFT_TRY(lamport.open(c->lamport_delta(), n, INT64_MIN, INT64_MAX, where + ".lamport_delta"));
+  WEFT_TRY(timestamp.open(c->timestamp_delta(), n, INT64_MIN, INT64_MAX,
+                          where + ".timestamp_delta"));
+  WEFT_TRY(kind.open(c->kind(), n, 0, UINT32_MAX, where + ".kind"));
+  WEFT_TRY(payload_size.open(c->payload_size(), n, 0, limits.max_payload_bytes,
+                             where + ".payload_size"));
+  WEFT_TRY(dep_count.open(c->dep_count(), n, 0, limits.max_deps_per_op, where + ".dep_count"));
   const uint64_t payload_total = payload_size.total();
   const uint64_t payload_have = c->payloads() ? c->payloads()->size() : 0;
   if (payload_total != payload_have) {
@@ -382,6 +418,7 @@ Status decode_id_runs(const fb::Vector<const wire::CounterRun*>* runs,
                       const fb::Vector<const wire::ActorBytes*>* actors, const Limits& limits,
                       const std::string& where, uint64_t& budget, std::vector<OpId>& out) {
   if (runs == nullptr) return Status::ok();
+  WEFT_TRY(check_aligned(runs, where));
   const uint32_t na = actors ? actors->size() : 0;
   for (uint32_t i = 0; i < runs->size(); ++i) {
     const wire::CounterRun* r = runs->Get(i);
@@ -412,21 +449,23 @@ Bytes encode_batch(const Batch& batch) {
   return finish(fbb, wire::Body::Batch, body.Union());
 }
 
-Result<Batch> decode_batch(std::span<const uint8_t> bytes, const Limits& limits) {
-  auto msg = open_message(bytes, limits, wire::Body::Batch);
-  WEFT_TRY(msg);
-  const wire::Batch* b = msg.value()->body_as_Batch();
-  Batch out;
-  out.batch_id = b->batch_id();
-  out.seq = b->seq();
-  if (b->has_expected_cursor()) {
-    out.expected_cursor = b->expected_cursor();
-  } else if (b->expected_cursor() != 0) {
-    return malformed("batch.expected_cursor: set while has_expected_cursor is false");
-  }
-  out.epoch = b->epoch();
-  WEFT_TRY(decode_columns(b->ops(), limits, "batch.ops", out.ops));
-  return out;
+Result<Batch> decode_batch(std::span<const uint8_t> input, const Limits& limits) {
+  return with_aligned(input, [&](std::span<const uint8_t> bytes) -> Result<Batch> {
+    auto msg = open_message(bytes, limits, wire::Body::Batch);
+    WEFT_TRY(msg);
+    const wire::Batch* b = msg.value()->body_as_Batch();
+    Batch out;
+    out.batch_id = b->batch_id();
+    out.seq = b->seq();
+    if (b->has_expected_cursor()) {
+      out.expected_cursor = b->expected_cursor();
+    } else if (b->expected_cursor() != 0) {
+      return malformed("batch.expected_cursor: set while has_expected_cursor is false");
+    }
+    out.epoch = b->epoch();
+    WEFT_TRY(decode_columns(b->ops(), limits, "batch.ops", out.ops));
+    return out;
+  });
 }
 
 Bytes encode_ack(const Ack& ack) {
@@ -450,41 +489,44 @@ Bytes encode_ack(const Ack& ack) {
   return finish(fbb, wire::Body::Ack, body.Union());
 }
 
-Result<Ack> decode_ack(std::span<const uint8_t> bytes, const Limits& limits) {
-  auto msg = open_message(bytes, limits, wire::Body::Ack);
-  WEFT_TRY(msg);
-  const wire::Ack* a = msg.value()->body_as_Ack();
-  if (a->actors() && a->actors()->size() > limits.max_actors) {
-    return malformed("ack.actors: over the limit of " + std::to_string(limits.max_actors));
-  }
-  if (a->status() >= kCodeCount) {
-    return malformed("ack.status: unknown code " + std::to_string(a->status()));
-  }
-  Ack out;
-  out.batch_id = a->batch_id();
-  out.seq = a->seq();
-  out.status = static_cast<Code>(a->status());
-  out.cursor = a->cursor();
-  uint64_t budget = limits.max_ops;
-  WEFT_TRY(decode_id_runs(a->applied(), a->actors(), limits, "ack.applied", budget, out.applied));
-  WEFT_TRY(decode_id_runs(a->duplicates(), a->actors(), limits, "ack.duplicates", budget,
-                          out.duplicates));
-  std::vector<OpId> rejected;
-  WEFT_TRY(decode_id_runs(a->rejected(), a->actors(), limits, "ack.rejected", budget, rejected));
-  RunReader codes(a->rejected_code());
-  WEFT_TRY(codes.check(rejected.size(), 1, kCodeCount - 1, "ack.rejected_code"));
-  if (!rejected.empty() && a->rejected_code() == nullptr) {
-    return malformed("ack.rejected_code: missing for " + std::to_string(rejected.size()) +
-                     " rejected ops");
-  }
-  out.rejected.reserve(rejected.size());
-  for (const OpId& id : rejected) out.rejected.push_back({id, static_cast<Code>(codes.next())});
-  if (out.status != Code::kOk &&
-      (!out.applied.empty() || !out.duplicates.empty() || !out.rejected.empty())) {
-    return malformed("ack: a batch-level " + std::string(code_name(out.status)) +
-                     " ack carries per-op outcomes");
-  }
-  return out;
+Result<Ack> decode_ack(std::span<const uint8_t> input, const Limits& limits) {
+  return with_aligned(input, [&](std::span<const uint8_t> bytes) -> Result<Ack> {
+    auto msg = open_message(bytes, limits, wire::Body::Ack);
+    WEFT_TRY(msg);
+    const wire::Ack* a = msg.value()->body_as_Ack();
+    if (a->actors() && a->actors()->size() > limits.max_actors) {
+      return malformed("ack.actors: over the limit of " + std::to_string(limits.max_actors));
+    }
+    if (a->status() >= kCodeCount) {
+      return malformed("ack.status: unknown code " + std::to_string(a->status()));
+    }
+    Ack out;
+    out.batch_id = a->batch_id();
+    out.seq = a->seq();
+    out.status = static_cast<Code>(a->status());
+    out.cursor = a->cursor();
+    uint64_t budget = limits.max_ops;
+    WEFT_TRY(decode_id_runs(a->applied(), a->actors(), limits, "ack.applied", budget, out.applied));
+    WEFT_TRY(decode_id_runs(a->duplicates(), a->actors(), limits, "ack.duplicates", budget,
+                            out.duplicates));
+    std::vector<OpId> rejected;
+    WEFT_TRY(decode_id_runs(a->rejected(), a->actors(), limits, "ack.rejected", budget, rejected));
+    RunReader codes;
+    WEFT_TRY(codes.open(a->rejected_code(), rejected.size(), 1, kCodeCount - 1,
+                        "ack.rejected_code"));
+    if (!rejected.empty() && a->rejected_code() == nullptr) {
+      return malformed("ack.rejected_code: missing for " + std::to_string(rejected.size()) +
+                       " rejected ops");
+    }
+    out.rejected.reserve(rejected.size());
+    for (const OpId& id : rejected) out.rejected.push_back({id, static_cast<Code>(codes.next())});
+    if (out.status != Code::kOk &&
+        (!out.applied.empty() || !out.duplicates.empty() || !out.rejected.empty())) {
+      return malformed("ack: a batch-level " + std::string(code_name(out.status)) +
+                       " ack carries per-op outcomes");
+    }
+    return out;
+  });
 }
 
 Result<Bytes> encode_chunk(const Chunk& chunk) {
@@ -506,26 +548,28 @@ Result<Bytes> encode_chunk(const Chunk& chunk) {
   return finish(fbb, wire::Body::Chunk, body.Union());
 }
 
-Result<Chunk> decode_chunk(std::span<const uint8_t> bytes, const Limits& limits) {
-  auto msg = open_message(bytes, limits, wire::Body::Chunk);
-  WEFT_TRY(msg);
-  const wire::Chunk* c = msg.value()->body_as_Chunk();
-  Chunk out;
-  out.index = c->index();
-  if (c->prev_digest() == nullptr) return malformed("chunk.prev_digest: missing");
-  std::memcpy(out.prev_digest.data(), c->prev_digest()->b()->Data(), kHashSize);
-  if (c->ops() == nullptr || c->ops()->runs() == nullptr || c->ops()->runs()->size() != 1 ||
-      c->ops()->runs()->Get(0)->actor() != 0) {
-    return malformed("chunk.ops.runs: a chunk is exactly one run of actor 0");
-  }
-  WEFT_TRY(decode_columns(c->ops(), limits, "chunk.ops", out.ops));
-  out.actor = out.ops.front().id.actor;
-  auto again = encode_chunk(out);
-  if (!again || again.value().size() != bytes.size() ||
-      !std::equal(bytes.begin(), bytes.end(), again.value().begin())) {
-    return malformed("chunk: bytes are not the canonical encoding of their content");
-  }
-  return out;
+Result<Chunk> decode_chunk(std::span<const uint8_t> input, const Limits& limits) {
+  return with_aligned(input, [&](std::span<const uint8_t> bytes) -> Result<Chunk> {
+    auto msg = open_message(bytes, limits, wire::Body::Chunk);
+    WEFT_TRY(msg);
+    const wire::Chunk* c = msg.value()->body_as_Chunk();
+    Chunk out;
+    out.index = c->index();
+    if (c->prev_digest() == nullptr) return malformed("chunk.prev_digest: missing");
+    std::memcpy(out.prev_digest.data(), c->prev_digest()->b()->Data(), kHashSize);
+    if (c->ops() == nullptr || c->ops()->runs() == nullptr || c->ops()->runs()->size() != 1 ||
+        c->ops()->runs()->Get(0)->actor() != 0) {
+      return malformed("chunk.ops.runs: a chunk is exactly one run of actor 0");
+    }
+    WEFT_TRY(decode_columns(c->ops(), limits, "chunk.ops", out.ops));
+    out.actor = out.ops.front().id.actor;
+    auto again = encode_chunk(out);
+    if (!again || again.value().size() != bytes.size() ||
+        !std::equal(bytes.begin(), bytes.end(), again.value().begin())) {
+      return malformed("chunk: bytes are not the canonical encoding of their content");
+    }
+    return out;
+  });
 }
 
 SealRecord seal_record(const Chunk& chunk, std::span<const uint8_t> bytes) {

@@ -3,6 +3,7 @@
 #include <random>
 
 #include "test_util.hpp"
+#include "format/rle.hpp"
 #include "weft_generated.h"
 
 namespace weft {
@@ -151,9 +152,9 @@ namespace fb = flatbuffers;
 
 struct Crafted {
   std::vector<wire::CounterRun> runs{wire::CounterRun(1, 0, 2)};
-  std::vector<wire::Run> lamport{wire::Run(1, 2)};
-  std::vector<wire::Run> payload_size{wire::Run(1, 2)};
-  std::vector<wire::Run> dep_count;
+  std::vector<rle::Run> lamport{{1, 2}};
+  std::vector<rle::Run> payload_size{{1, 2}};
+  std::vector<rle::Run> dep_count;
   std::vector<uint32_t> dep_actor;
   std::vector<uint64_t> dep_counter;
   std::string payloads = "ab";
@@ -170,9 +171,9 @@ struct Crafted {
     auto pl = fbb.CreateVector(reinterpret_cast<const uint8_t*>(payloads.data()), payloads.size());
     auto dc = dep_counter.empty() ? 0 : fbb.CreateVector(dep_counter);
     auto da = dep_actor.empty() ? 0 : fbb.CreateVector(dep_actor);
-    auto dn = dep_count.empty() ? 0 : fbb.CreateVectorOfStructs(dep_count);
-    auto ps = fbb.CreateVectorOfStructs(payload_size);
-    auto lp = fbb.CreateVectorOfStructs(lamport);
+    auto dn = dep_count.empty() ? 0 : fbb.CreateVector(rle::encode(dep_count));
+    auto ps = fbb.CreateVector(rle::encode(payload_size));
+    auto lp = fbb.CreateVector(rle::encode(lamport));
     auto rs = fbb.CreateVectorOfStructs(runs);
     auto ac = fbb.CreateVectorOfStructs(acts);
     auto cols = wire::CreateOpColumns(fbb, ac, rs, lp, 0, 0, ps, dn, da, dc, pl);
@@ -212,16 +213,17 @@ TEST(CodecSemantics, EachFieldCheckNamesTheField) {
   { Crafted c; c.runs = {wire::CounterRun(1, 5, 2)}; expect_malformed(c, "runs[0].actor"); }
   { Crafted c; c.runs = {wire::CounterRun(1, 0, 0)}; expect_malformed(c, "runs[0].count"); }
   { Crafted c; c.runs = {wire::CounterRun(UINT64_MAX, 0, 2)}; expect_malformed(c, "overflow"); }
-  { Crafted c; c.lamport = {wire::Run(1, 3)}; expect_malformed(c, "lamport_delta"); }
-  { Crafted c; c.lamport = {wire::Run(0, 2)}; expect_malformed(c, ".lamport: 0"); }
-  { Crafted c; c.lamport = {wire::Run(2, 1), wire::Run(-1, 1)}; expect_malformed(c, "lamport"); }
-  { Crafted c; c.payload_size = {wire::Run(-1, 2)}; expect_malformed(c, "payload_size"); }
+  { Crafted c; c.lamport = {rle::Run{1, 3}}; expect_malformed(c, "lamport_delta"); }
+  { Crafted c; c.lamport = {rle::Run{1, 0}, rle::Run{1, 2}}; expect_malformed(c, "run count 0"); }
+  { Crafted c; c.lamport = {rle::Run{0, 2}}; expect_malformed(c, ".lamport: 0"); }
+  { Crafted c; c.lamport = {rle::Run{2, 1}, rle::Run{-1, 1}}; expect_malformed(c, "lamport"); }
+  { Crafted c; c.payload_size = {rle::Run{-1, 2}}; expect_malformed(c, "payload_size"); }
   { Crafted c; c.payloads = "abc"; expect_malformed(c, "payloads"); }
-  { Crafted c; c.dep_count = {wire::Run(1, 2)}; expect_malformed(c, "dep_actor/dep_counter"); }
+  { Crafted c; c.dep_count = {rle::Run{1, 2}}; expect_malformed(c, "dep_actor/dep_counter"); }
   {
     // An op depending on its own actor is not canonical.
     Crafted c;
-    c.dep_count = {wire::Run(0, 1), wire::Run(1, 1)};
+    c.dep_count = {rle::Run{0, 1}, rle::Run{1, 1}};
     c.dep_actor = {0};
     c.dep_counter = {1};
     expect_malformed(c, "deps");
@@ -229,7 +231,7 @@ TEST(CodecSemantics, EachFieldCheckNamesTheField) {
   {
     Crafted c;
     c.actors = 2;
-    c.dep_count = {wire::Run(0, 1), wire::Run(1, 1)};
+    c.dep_count = {rle::Run{0, 1}, rle::Run{1, 1}};
     c.dep_actor = {7};
     c.dep_counter = {1};
     expect_malformed(c, "dep_actor[0]");
@@ -241,8 +243,8 @@ TEST(CodecSemantics, DependencyCycleInsideABatchIsRefusedUpFront) {
   Crafted c;
   c.actors = 2;
   c.runs = {wire::CounterRun(1, 0, 1), wire::CounterRun(1, 1, 1)};
-  c.lamport = {wire::Run(2, 1), wire::Run(1, 1)};  // 2, 3
-  c.dep_count = {wire::Run(1, 2)};
+  c.lamport = {rle::Run{2, 1}, rle::Run{1, 1}};  // 2, 3
+  c.dep_count = {rle::Run{1, 2}};
   c.dep_actor = {1, 0};
   c.dep_counter = {1, 1};
   expect_malformed(c, "is not above dependency");
@@ -275,6 +277,47 @@ TEST(Codec, SingleActorBatchesCostAFractionOfAByteOverPayload) {
   double per_op = static_cast<double>(encode_batch(b).size()) / b.ops.size();
   EXPECT_LT(per_op, 64.1);
   EXPECT_GE(per_op, 64.0);
+}
+
+}  // namespace
+}  // namespace weft
+
+namespace weft {
+namespace {
+
+TEST(RunLength, RoundTripsExtremesAndRefusesBadVarints) {
+  std::vector<rle::Run> runs{{0, 1}, {-1, 2}, {INT64_MIN, 3}, {INT64_MAX, UINT64_MAX}, {64, 300}};
+  auto parsed = rle::parse(rle::encode(runs), "col");
+  ASSERT_TRUE(parsed.is_ok());
+  ASSERT_EQ(parsed->size(), runs.size());
+  for (size_t i = 0; i < runs.size(); ++i) {
+    EXPECT_EQ((*parsed)[i].value, runs[i].value);
+    EXPECT_EQ((*parsed)[i].count, runs[i].count);
+  }
+  std::vector<uint8_t> truncated{0x80};
+  EXPECT_EQ(rle::parse(truncated, "col").code(), Code::kMalformed);
+  std::vector<uint8_t> too_long(11, 0xff);
+  too_long.push_back(0);
+  EXPECT_EQ(rle::parse(too_long, "col").code(), Code::kMalformed);
+  std::vector<uint8_t> value_only{0x02};
+  auto r = rle::parse(value_only, "col");
+  ASSERT_EQ(r.code(), Code::kMalformed);
+  EXPECT_NE(r.error().message.find("col"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace weft
+
+namespace weft {
+namespace {
+
+TEST(Codec, DecodesFromAnUnalignedSlice) {
+  Bytes e = encode_batch(sample_batch());
+  std::vector<uint8_t> shifted(e.size() + 3);
+  std::memcpy(shifted.data() + 3, e.data(), e.size());
+  auto d = decode_batch(std::span(shifted.data() + 3, e.size()));
+  ASSERT_TRUE(d.is_ok()) << d.error().to_string();
+  EXPECT_EQ(d.value(), sample_batch());
 }
 
 }  // namespace

@@ -1,0 +1,71 @@
+// Run-length columns: (value, count) pairs, the value zigzag-LEB128 and the
+// count LEB128 (>= 1). Internal to the format layer; tests use it to craft
+// hostile messages.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "weft/status.hpp"
+
+namespace weft::rle {
+
+struct Run {
+  int64_t value;
+  uint64_t count;
+};
+
+inline void put_varint(std::vector<uint8_t>& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<uint8_t>(v | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<uint8_t>(v));
+}
+
+inline void put_run(std::vector<uint8_t>& out, int64_t value, uint64_t count) {
+  const auto u = static_cast<uint64_t>(value);
+  put_varint(out, (u << 1) ^ (value < 0 ? UINT64_MAX : 0));
+  put_varint(out, count);
+}
+
+inline std::vector<uint8_t> encode(std::span<const Run> runs) {
+  std::vector<uint8_t> out;
+  for (const Run& r : runs) put_run(out, r.value, r.count);
+  return out;
+}
+
+// Parses a whole column. A truncated or over-long varint, or a zero count,
+// is MALFORMED naming `name` and the byte offset.
+inline Result<std::vector<Run>> parse(std::span<const uint8_t> bytes, const std::string& name) {
+  std::vector<Run> runs;
+  size_t at = 0;
+  auto varint = [&](uint64_t& v) -> bool {
+    v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (at >= bytes.size()) return false;
+      uint8_t b = bytes[at++];
+      if (shift == 63 && b > 1) return false;  // past 64 bits
+      v |= uint64_t{b & 0x7fu} << shift;
+      if ((b & 0x80) == 0) return true;
+    }
+    return false;
+  };
+  while (at < bytes.size()) {
+    const size_t start = at;
+    uint64_t zz = 0, count = 0;
+    if (!varint(zz) || !varint(count)) {
+      return make_error(Code::kMalformed,
+                        name + ": bad varint at byte " + std::to_string(start));
+    }
+    if (count == 0) {
+      return make_error(Code::kMalformed, name + ": run count 0 at byte " + std::to_string(start));
+    }
+    runs.push_back({static_cast<int64_t>((zz >> 1) ^ (0 - (zz & 1))), count});
+  }
+  return runs;
+}
+
+}  // namespace weft::rle

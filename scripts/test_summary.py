@@ -1,0 +1,57 @@
+"""Sums weft's test results into one closing line: "N passed, N failed".
+
+Each meson test that wrote GoogleTest JSON reports counts its test cases;
+any other meson test counts as one. Build or configure failures passed in
+as the second argument count as failures.
+"""
+import json
+import pathlib
+import sys
+
+
+def gtest_counts(report_dir: pathlib.Path, name: str):
+    """(passed, failed) from the GoogleTest JSON report of executable `name`, or None."""
+    path = report_dir / f"{name}.json"
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text())
+    except ValueError:
+        return None
+    tests = data.get("tests", 0)
+    failures = data.get("failures", 0) + data.get("errors", 0)
+    return tests - failures, failures
+
+
+def main() -> int:
+    results = pathlib.Path(sys.argv[1])
+    failed_steps = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    passed, failed = 0, failed_steps
+    for log in sorted(results.glob("*.testlog.json")):
+        build = log.name[: -len(".testlog.json")]
+        for line in log.read_text().splitlines():
+            if not line.strip():
+                continue
+            entry = json.loads(line)
+            ok = entry.get("result") in ("OK", "EXPECTEDFAIL")
+            skipped = entry.get("result") == "SKIP"
+            exe = pathlib.Path(entry.get("command", [""])[0]).name
+            counts = gtest_counts(results / build, exe)
+            if counts is not None:
+                p, f = counts
+                # A crash after the report was written still fails the test.
+                if not ok and not skipped and f == 0:
+                    f = 1
+                passed, failed = passed + p, failed + f
+            elif skipped:
+                continue
+            elif ok:
+                passed += 1
+            else:
+                failed += 1
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
