@@ -128,7 +128,8 @@ class Log {
   Result<std::unique_ptr<StoreTxn>> begin();
   uint32_t intern(const ActorId& actor);
   std::optional<uint32_t> find_actor(const ActorId& actor) const;
-  std::vector<OpId> heads_locked() const;
+  // Appends the heads, sorted, leaving out actor index `skip`.
+  void heads_into(std::vector<OpId>& out, uint32_t skip) const;
   Result<uint64_t> lamport_of(Staging& st, uint32_t actor, uint64_t counter);
   Result<Hash> stored_hash(Staging& st, uint32_t actor, uint64_t counter);
   // Decides one op under rules 2, 4 and 5 (rule 3 is handled by the caller).
@@ -137,6 +138,7 @@ class Log {
   void rollback(Staging& st);
   Result<Ack> apply_locked(const Batch& batch);
   Status check_limits(const Op& op, const char* where) const;
+  Staging& fresh_staging();
 
   mutable std::mutex mu_;
   std::unique_ptr<LogStore> store_;
@@ -146,6 +148,7 @@ class Log {
   uint32_t epoch_ = 0;
   std::vector<ActorState> actors_;
   std::vector<std::pair<ActorId, uint32_t>> actor_index_;  // sorted by actor
+  std::unique_ptr<Staging> staging_;  // reused by every write, under mu_
 };
 
 }  // namespace weft

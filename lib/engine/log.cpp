@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <deque>
 
 namespace weft {
 namespace {
@@ -63,6 +62,15 @@ struct Log::Staging {
   size_t actors_before = 0;
   uint64_t cursor_before = 0;
 
+  // Empties every list but keeps its capacity: one Staging serves every call.
+  void reset(size_t actors, uint64_t cursor) {
+    for (const Touched& t : touched) slot[t.actor] = -1;
+    touched.clear();
+    order.clear();
+    actors_before = actors;
+    cursor_before = cursor;
+  }
+
   Touched& touch(uint32_t actor, const std::vector<ActorState>& actors) {
     if (slot.size() <= actor) slot.resize(actor + 1, -1);
     if (slot[actor] < 0) {
@@ -81,7 +89,15 @@ struct Log::Staging {
 };
 
 Log::Log(std::unique_ptr<LogStore> store, LogOptions options, ActorId actor)
-    : store_(std::move(store)), options_(std::move(options)), actor_(actor) {}
+    : store_(std::move(store)),
+      options_(std::move(options)),
+      actor_(actor),
+      staging_(std::make_unique<Staging>()) {}
+
+Log::Staging& Log::fresh_staging() {
+  staging_->reset(actors_.size(), cursor_);
+  return *staging_;
+}
 
 Log::~Log() = default;
 
@@ -259,9 +275,7 @@ Result<Ack> Log::apply_locked(const Batch& batch) {
   std::vector<Hash> hashes(batch.ops.size());
   for (size_t i = 0; i < batch.ops.size(); ++i) hashes[i] = op_hash(batch.ops[i]);
 
-  Staging st;
-  st.actors_before = actors_.size();
-  st.cursor_before = cursor_;
+  Staging& st = fresh_staging();
   ack.applied.reserve(batch.ops.size());
 
   // Rule 3: a failed compare-and-append applies nothing; duplicates and
@@ -314,13 +328,13 @@ Result<Ack> Log::apply_locked(const Batch& batch) {
   return ack;
 }
 
-std::vector<OpId> Log::heads_locked() const {
-  std::vector<OpId> heads;
+void Log::heads_into(std::vector<OpId>& out, uint32_t skip) const {
   for (const auto& [id, i] : actor_index_) {
     const ActorState& a = actors_[i];
-    if (a.max_counter > 0 && a.covered < a.max_counter) heads.push_back(OpId{id, a.max_counter});
+    if (i != skip && a.max_counter > 0 && a.covered < a.max_counter) {
+      out.push_back(OpId{id, a.max_counter});
+    }
   }
-  return heads;
 }
 
 Result<OpId> Log::append(const AppendRequest& request) {
@@ -338,10 +352,9 @@ Result<std::vector<OpId>> Log::append_many(std::span<const AppendRequest> reques
   }
   auto txn = begin();
   WEFT_TRY(txn);
-  Staging st;
-  st.actors_before = actors_.size();
-  st.cursor_before = cursor_;
-  std::deque<Op> minted;  // stable addresses until commit
+  Staging& st = fresh_staging();
+  std::vector<Op> minted;  // reserved: addresses stay stable until commit
+  minted.reserve(requests.size());
   std::vector<OpId> ids;
   ids.reserve(requests.size());
   auto fail = [&](Error e) -> Result<std::vector<OpId>> {
@@ -352,9 +365,13 @@ Result<std::vector<OpId>> Log::append_many(std::span<const AppendRequest> reques
   for (const AppendRequest& req : requests) {
     Op op;
     op.id = OpId{actor_, actors_[self].max_counter + 1};
-    auto deps = normalize_deps(op.id, req.deps ? *req.deps : heads_locked());
-    if (!deps) return fail(make_error(Code::kInvalidArgument, deps.error().message));
-    op.deps = std::move(deps.value());
+    if (req.deps) {
+      auto deps = normalize_deps(op.id, *req.deps);
+      if (!deps) return fail(make_error(Code::kInvalidArgument, deps.error().message));
+      op.deps = std::move(deps.value());
+    } else {
+      heads_into(op.deps, self);  // already canonical: sorted, one per foreign actor
+    }
     op.lamport = op.id.counter > 1 ? actors_[self].last_lamport + 1 : 1;
     for (const OpId& d : op.deps) {
       auto di = find_actor(d.actor);
@@ -438,7 +455,9 @@ VersionVector Log::version_vector() const {
 
 std::vector<OpId> Log::heads() const {
   std::lock_guard lock(mu_);
-  return heads_locked();
+  std::vector<OpId> out;
+  heads_into(out, UINT32_MAX);
+  return out;
 }
 
 Result<Hash> Log::digest() {
@@ -677,9 +696,7 @@ Result<SealRecord> Log::put_chunk(std::span<const uint8_t> bytes,
   }
   for (const Op& op : c.ops) WEFT_TRY(check_limits(op, "put_chunk op"));
 
-  Staging st;
-  st.actors_before = actors_.size();
-  st.cursor_before = cursor_;
+  Staging& st = fresh_staging();
   for (const Op& op : c.ops) {
     auto code = stage(st, op, op_hash(op));
     if (code && code.value() != Code::kOk) {

@@ -88,41 +88,55 @@ struct ActorHash {
 
 class MemoryStore;
 
+struct PendingOp {
+  const Op* op;
+  Hash hash;
+  uint64_t cursor;
+};
+
+// A transaction's buffered writes. The store owns one and lends it to each
+// transaction (there is one at a time), so writes allocate nothing once warm.
+struct Pending {
+  std::vector<PendingOp> ops;
+  std::vector<ActorState> actors;
+  std::optional<std::pair<uint64_t, uint32_t>> header;
+  std::vector<StoredChunk> chunks;
+
+  void clear() {
+    ops.clear();
+    actors.clear();
+    header.reset();
+    chunks.clear();
+  }
+};
+
 class MemoryTxn final : public StoreTxn {
  public:
-  explicit MemoryTxn(MemoryStore& store) : store_(store) {}
+  MemoryTxn(MemoryStore& store, Pending& pending) : store_(store), p_(pending) { p_.clear(); }
   ~MemoryTxn() override;
 
   Result<std::optional<LogHeader>> refresh() override { return std::optional<LogHeader>(); }
   Status put_op(const Op& op, const Hash& hash, uint64_t cursor) override {
-    ops_.push_back({&op, hash, cursor});
+    p_.ops.push_back({&op, hash, cursor});
     return Status::ok();
   }
   Status put_actor(const ActorState& s) override {
-    actors_.push_back(s);
+    p_.actors.push_back(s);
     return Status::ok();
   }
   Status put_header(uint64_t cursor, uint32_t epoch) override {
-    header_ = {cursor, epoch};
+    p_.header = {cursor, epoch};
     return Status::ok();
   }
   Status put_chunk(const SealRecord& seal, std::span<const uint8_t> bytes) override {
-    chunks_.push_back({seal, std::vector<uint8_t>(bytes.begin(), bytes.end())});
+    p_.chunks.push_back({seal, std::vector<uint8_t>(bytes.begin(), bytes.end())});
     return Status::ok();
   }
   Status commit() override;
 
  private:
-  struct PendingOp {
-    const Op* op;
-    Hash hash;
-    uint64_t cursor;
-  };
   MemoryStore& store_;
-  std::vector<PendingOp> ops_;
-  std::vector<ActorState> actors_;
-  std::optional<std::pair<uint64_t, uint32_t>> header_;
-  std::vector<StoredChunk> chunks_;
+  Pending& p_;
   bool done_ = false;
 };
 
@@ -174,7 +188,7 @@ class MemoryStore final : public LogStore {
   }
 
   Result<std::unique_ptr<StoreTxn>> begin_write() override {
-    return std::unique_ptr<StoreTxn>(new MemoryTxn(*this));
+    return std::unique_ptr<StoreTxn>(new MemoryTxn(*this, pending_));
   }
 
   Status corrupt_chunk(const ActorId& actor, uint64_t index, size_t offset, uint8_t mask) {
@@ -238,6 +252,7 @@ class MemoryStore final : public LogStore {
   std::map<std::pair<ActorId, uint64_t>, StoredChunk> chunks_;
   uint64_t cursor_ = 0;
   uint32_t epoch_ = 0;
+  Pending pending_;
 };
 
 MemoryTxn::~MemoryTxn() = default;
@@ -246,13 +261,13 @@ Status MemoryTxn::commit() {
   if (done_) return make_error(Code::kInvalidArgument, "transaction already committed");
   done_ = true;
   MemoryStore& s = store_;
-  for (size_t i = 0; i < ops_.size(); ++i) {
-    if (ops_[i].cursor != s.records_.size() + 1 + i) {
+  for (size_t i = 0; i < p_.ops.size(); ++i) {
+    if (p_.ops[i].cursor != s.records_.size() + 1 + i) {
       return make_error(Code::kInternal, "memory store: cursor " +
-                                             std::to_string(ops_[i].cursor) + " out of order");
+                                             std::to_string(p_.ops[i].cursor) + " out of order");
     }
   }
-  for (const PendingOp& p : ops_) {
+  for (const PendingOp& p : p_.ops) {
     const Op& op = *p.op;
     uint32_t ai = s.intern(op.id.actor);
     Record r{};
@@ -270,13 +285,13 @@ Status MemoryTxn::commit() {
     s.actors_[ai].cursors.push_back(static_cast<uint32_t>(s.records_.size()));
     s.records_.push_back(r);
   }
-  for (const ActorState& a : actors_) s.actors_[s.intern(a.actor)].state = a;
-  for (StoredChunk& c : chunks_) {
+  for (const ActorState& a : p_.actors) s.actors_[s.intern(a.actor)].state = a;
+  for (StoredChunk& c : p_.chunks) {
     s.chunks_.emplace(std::pair{c.seal.actor, c.seal.index}, std::move(c));
   }
-  if (header_) {
-    s.cursor_ = header_->first;
-    s.epoch_ = header_->second;
+  if (p_.header) {
+    s.cursor_ = p_.header->first;
+    s.epoch_ = p_.header->second;
   }
   return Status::ok();
 }
