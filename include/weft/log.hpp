@@ -24,9 +24,14 @@ namespace weft {
 inline constexpr uint64_t kDefaultChunkOps = 16384;
 
 struct LogOptions {
-  // The local writer's id. Unset: a fresh random actor.
+  // The local writer's id. Unset: the one stored with the log, or a fresh
+  // random actor (then stored with the log).
   std::optional<ActorId> actor;
   Limits limits;
+  // Seal the local actor's ops into a chunk each time this many are unsealed,
+  // right after the append that reaches the count (0: never). Unset: the
+  // store's preference (SQLite: kDefaultChunkOps; memory: never).
+  std::optional<uint64_t> auto_seal_ops;
 };
 
 struct AppendRequest {
@@ -139,11 +144,17 @@ class Log {
   Result<Ack> apply_locked(const Batch& batch);
   Status check_limits(const Op& op, const char* where) const;
   Staging& fresh_staging();
+  Result<SealRecord> seal_locked(const ActorId& actor, uint64_t last,
+                                 const std::optional<Hash>& expected_digest);
+  // Seals full chunks of the local actor's unsealed ops, if auto-sealing.
+  void auto_seal_locked();
 
   mutable std::mutex mu_;
   std::unique_ptr<LogStore> store_;
   LogOptions options_;
   ActorId actor_;
+  uint64_t auto_seal_ops_ = 0;
+  bool reload_ = false;  // a write failed: reload state from the store first
   uint64_t cursor_ = 0;
   uint32_t epoch_ = 0;
   std::vector<ActorState> actors_;

@@ -38,6 +38,7 @@ struct ActorState {
 struct LogHeader {
   uint64_t cursor = 0;  // number of ops applied; the last op's cursor
   uint32_t epoch = 0;   // capability epoch (only moves up)
+  std::optional<ActorId> local_actor;  // the writer id this replica appends as
   std::vector<ActorState> actors;
 };
 
@@ -72,6 +73,7 @@ class StoreTxn {
   virtual Status put_op(const Op& op, const Hash& hash, uint64_t cursor) = 0;
   virtual Status put_actor(const ActorState& state) = 0;
   virtual Status put_header(uint64_t cursor, uint32_t epoch) = 0;
+  virtual Status put_local_actor(const ActorId& actor) = 0;
   // Sealed chunks are immutable: the engine never rewrites (actor, index).
   virtual Status put_chunk(const SealRecord& seal, std::span<const uint8_t> bytes) = 0;
 
@@ -96,10 +98,20 @@ class LogStore {
   virtual Result<std::optional<StoredChunk>> get_chunk(const ActorId& actor, uint64_t index) = 0;
 
   virtual Result<std::unique_ptr<StoreTxn>> begin_write() = 0;
+
+  // How many of its own ops a writer should gather before sealing a chunk
+  // automatically; 0 means never (the memory store keeps chunks beside the
+  // ops, so sealing would only cost memory there).
+  virtual uint64_t preferred_seal_ops() const { return 0; }
 };
 
 // An in-memory store: fast, exact, gone with the process.
 std::unique_ptr<LogStore> make_memory_store();
+
+// Another handle to the memory store behind `store`, as a second connection
+// to one database file would be: each handle sees the other's commits at its
+// next transaction. INVALID_ARGUMENT if `store` is not a memory store.
+Result<std::unique_ptr<LogStore>> memory_store_share(LogStore& store);
 
 // Test hook for the memory store: flips bits of a stored chunk's bytes in
 // place (what disk corruption would do). NOT_FOUND if no such chunk,

@@ -105,9 +105,19 @@ Result<std::unique_ptr<Log>> Log::open(std::unique_ptr<LogStore> store, LogOptio
   if (!store) return make_error(Code::kInvalidArgument, "log: no store");
   auto header = store->load();
   WEFT_TRY(header);
-  ActorId actor = options.actor ? *options.actor : ActorId::random();
+  const std::optional<ActorId> stored = header.value().local_actor;
+  ActorId actor = options.actor ? *options.actor : stored ? *stored : ActorId::random();
+  const uint64_t seal_ops = options.auto_seal_ops.value_or(store->preferred_seal_ops());
   std::unique_ptr<Log> log(new Log(std::move(store), std::move(options), actor));
+  log->auto_seal_ops_ = seal_ops;
   log->load_header(header.value());
+  if (!stored) {
+    // A replica keeps its writer id across restarts: counters continue.
+    auto txn = log->store_->begin_write();
+    WEFT_TRY(txn);
+    WEFT_TRY(txn.value()->put_local_actor(actor));
+    WEFT_TRY(txn.value()->commit());
+  }
   return log;
 }
 
@@ -127,6 +137,15 @@ void Log::load_header(const LogHeader& header) {
 Result<std::unique_ptr<StoreTxn>> Log::begin() {
   auto txn = store_->begin_write();
   WEFT_TRY(txn);
+  if (reload_) {
+    // A write failed: whether or not it reached the store, what the store
+    // holds is the truth (a commit may succeed and its answer be lost).
+    auto header = store_->load();
+    WEFT_TRY(header);
+    load_header(header.value());
+    reload_ = false;
+    return std::move(txn.value());
+  }
   auto fresh = txn.value()->refresh();
   WEFT_TRY(fresh);
   if (fresh.value()) load_header(*fresh.value());
@@ -238,6 +257,7 @@ Status Log::write_staged(Staging& st, StoreTxn& txn) {
 }
 
 void Log::rollback(Staging& st) {
+  reload_ = true;
   for (const Staging::Touched& t : st.touched) {
     if (t.actor < st.actors_before) actors_[t.actor] = t.saved;
   }
@@ -402,7 +422,18 @@ Result<std::vector<OpId>> Log::append_many(std::span<const AppendRequest> reques
   Status s = write_staged(st, *txn.value());
   if (s) s = txn.value()->commit();
   if (!s) return fail(s.error());
+  auto_seal_locked();
   return ids;
+}
+
+void Log::auto_seal_locked() {
+  if (auto_seal_ops_ == 0) return;
+  auto self = find_actor(actor_);
+  // A seal that fails (BUSY, say) leaves the rows as they are; the next
+  // append tries again. The append itself has committed either way.
+  while (self && actors_[*self].max_counter - actors_[*self].sealed_upto >= auto_seal_ops_) {
+    if (!seal_locked(actor_, actors_[*self].sealed_upto + auto_seal_ops_, std::nullopt)) return;
+  }
 }
 
 Result<std::vector<StoredOp>> Log::read(uint64_t from_cursor, size_t max) {
@@ -440,8 +471,12 @@ Status Log::set_epoch(uint32_t epoch) {
                                                   std::to_string(epoch_));
   }
   if (epoch == epoch_) return Status::ok();
-  WEFT_TRY(txn.value()->put_header(cursor_, epoch));
-  WEFT_TRY(txn.value()->commit());
+  Status s = txn.value()->put_header(cursor_, epoch);
+  if (s) s = txn.value()->commit();
+  if (!s) {
+    reload_ = true;
+    return s;
+  }
   epoch_ = epoch;
   return Status::ok();
 }
@@ -585,6 +620,11 @@ Result<MergeStats> Log::merge_from(Log& other, const DiffOptions& options) {
 Result<SealRecord> Log::seal(const ActorId& actor, uint64_t last,
                              const std::optional<Hash>& expected_digest) {
   std::lock_guard lock(mu_);
+  return seal_locked(actor, last, expected_digest);
+}
+
+Result<SealRecord> Log::seal_locked(const ActorId& actor, uint64_t last,
+                                    const std::optional<Hash>& expected_digest) {
   auto txn = begin();
   WEFT_TRY(txn);
   auto ai = find_actor(actor);
@@ -647,9 +687,13 @@ Result<SealRecord> Log::seal(const ActorId& actor, uint64_t last,
   next.sealed_chunks += 1;
   next.sealed_upto = last;
   next.last_chunk_digest = rec.digest;
-  WEFT_TRY(txn.value()->put_chunk(rec, bytes.value()));
-  WEFT_TRY(txn.value()->put_actor(next));
-  WEFT_TRY(txn.value()->commit());
+  Status s = txn.value()->put_chunk(rec, bytes.value());
+  if (s) s = txn.value()->put_actor(next);
+  if (s) s = txn.value()->commit();
+  if (!s) {
+    reload_ = true;
+    return s.error();
+  }
   actors_[*ai] = next;
   return rec;
 }

@@ -100,22 +100,29 @@ struct Pending {
   std::vector<PendingOp> ops;
   std::vector<ActorState> actors;
   std::optional<std::pair<uint64_t, uint32_t>> header;
+  std::optional<ActorId> local_actor;
   std::vector<StoredChunk> chunks;
 
   void clear() {
     ops.clear();
     actors.clear();
     header.reset();
+    local_actor.reset();
     chunks.clear();
   }
 };
 
+class MemoryHandle;
+
 class MemoryTxn final : public StoreTxn {
  public:
-  MemoryTxn(MemoryStore& store, Pending& pending) : store_(store), p_(pending) { p_.clear(); }
+  MemoryTxn(MemoryHandle& handle, MemoryStore& store, Pending& pending)
+      : handle_(handle), store_(store), p_(pending) {
+    p_.clear();
+  }
   ~MemoryTxn() override;
 
-  Result<std::optional<LogHeader>> refresh() override { return std::optional<LogHeader>(); }
+  Result<std::optional<LogHeader>> refresh() override;
   Status put_op(const Op& op, const Hash& hash, uint64_t cursor) override {
     p_.ops.push_back({&op, hash, cursor});
     return Status::ok();
@@ -128,6 +135,10 @@ class MemoryTxn final : public StoreTxn {
     p_.header = {cursor, epoch};
     return Status::ok();
   }
+  Status put_local_actor(const ActorId& actor) override {
+    p_.local_actor = actor;
+    return Status::ok();
+  }
   Status put_chunk(const SealRecord& seal, std::span<const uint8_t> bytes) override {
     p_.chunks.push_back({seal, std::vector<uint8_t>(bytes.begin(), bytes.end())});
     return Status::ok();
@@ -135,33 +146,35 @@ class MemoryTxn final : public StoreTxn {
   Status commit() override;
 
  private:
+  MemoryHandle& handle_;
   MemoryStore& store_;
   Pending& p_;
   bool done_ = false;
 };
 
-class MemoryStore final : public LogStore {
+// The data of one in-memory log, shared by every handle to it.
+class MemoryStore {
  public:
-  Result<LogHeader> load() override {
-    LogHeader h{cursor_, epoch_, {}};
+  Result<LogHeader> load() {
+    LogHeader h{cursor_, epoch_, local_actor_, {}};
     h.actors.reserve(actors_.size());
     for (const Actor& a : actors_) h.actors.push_back(a.state);
     return h;
   }
 
-  Result<std::optional<OpMeta>> op_meta(const OpId& id) override {
+  Result<std::optional<OpMeta>> op_meta(const OpId& id) {
     const Record* r = find(id);
     if (r == nullptr) return std::optional<OpMeta>();
     return std::optional<OpMeta>(OpMeta{r->hash, r->lamport, cursor_of(id)});
   }
 
-  Result<std::optional<StoredOp>> get_op(const OpId& id) override {
+  Result<std::optional<StoredOp>> get_op(const OpId& id) {
     const Record* r = find(id);
     if (r == nullptr) return std::optional<StoredOp>();
     return std::optional<StoredOp>(to_stored(*r, cursor_of(id)));
   }
 
-  Status read_range(uint64_t from, size_t max, std::vector<StoredOp>& out) override {
+  Status read_range(uint64_t from, size_t max, std::vector<StoredOp>& out) {
     if (from == 0) from = 1;
     for (uint64_t c = from; c <= records_.size() && max > 0; ++c, --max) {
       out.push_back(to_stored(records_[c - 1], c));
@@ -170,7 +183,7 @@ class MemoryStore final : public LogStore {
   }
 
   Status read_actor(const ActorId& actor, uint64_t first, size_t max,
-                    std::vector<StoredOp>& out) override {
+                    std::vector<StoredOp>& out) {
     auto it = actor_index_.find(actor);
     if (it == actor_index_.end() || first == 0) return Status::ok();
     const auto& cursors = actors_[it->second].cursors;
@@ -181,15 +194,13 @@ class MemoryStore final : public LogStore {
     return Status::ok();
   }
 
-  Result<std::optional<StoredChunk>> get_chunk(const ActorId& actor, uint64_t index) override {
+  Result<std::optional<StoredChunk>> get_chunk(const ActorId& actor, uint64_t index) {
     auto it = chunks_.find({actor, index});
     if (it == chunks_.end()) return std::optional<StoredChunk>();
     return std::optional<StoredChunk>(it->second);
   }
 
-  Result<std::unique_ptr<StoreTxn>> begin_write() override {
-    return std::unique_ptr<StoreTxn>(new MemoryTxn(*this, pending_));
-  }
+  uint64_t generation() const { return generation_; }
 
   Status corrupt_chunk(const ActorId& actor, uint64_t index, size_t offset, uint8_t mask) {
     auto it = chunks_.find({actor, index});
@@ -203,6 +214,7 @@ class MemoryStore final : public LogStore {
 
  private:
   friend class MemoryTxn;
+  friend class MemoryHandle;
 
   struct Actor {
     ActorState state;
@@ -252,10 +264,53 @@ class MemoryStore final : public LogStore {
   std::map<std::pair<ActorId, uint64_t>, StoredChunk> chunks_;
   uint64_t cursor_ = 0;
   uint32_t epoch_ = 0;
+  std::optional<ActorId> local_actor_;
+  uint64_t generation_ = 0;  // commits so far
   Pending pending_;
 };
 
+// One connection to a MemoryStore.
+class MemoryHandle final : public LogStore {
+ public:
+  explicit MemoryHandle(std::shared_ptr<MemoryStore> store)
+      : store_(std::move(store)), seen_(store_->generation()) {}
+
+  Result<LogHeader> load() override {
+    seen_ = store_->generation();
+    return store_->load();
+  }
+  Result<std::optional<OpMeta>> op_meta(const OpId& id) override { return store_->op_meta(id); }
+  Result<std::optional<StoredOp>> get_op(const OpId& id) override { return store_->get_op(id); }
+  Status read_range(uint64_t from, size_t max, std::vector<StoredOp>& out) override {
+    return store_->read_range(from, max, out);
+  }
+  Status read_actor(const ActorId& actor, uint64_t first, size_t max,
+                    std::vector<StoredOp>& out) override {
+    return store_->read_actor(actor, first, max, out);
+  }
+  Result<std::optional<StoredChunk>> get_chunk(const ActorId& actor, uint64_t index) override {
+    return store_->get_chunk(actor, index);
+  }
+  Result<std::unique_ptr<StoreTxn>> begin_write() override {
+    return std::unique_ptr<StoreTxn>(new MemoryTxn(*this, *store_, store_->pending_));
+  }
+
+  const std::shared_ptr<MemoryStore>& shared() const { return store_; }
+
+ private:
+  friend class MemoryTxn;
+  std::shared_ptr<MemoryStore> store_;
+  uint64_t seen_;  // the store's generation this handle last loaded or wrote
+};
+
 MemoryTxn::~MemoryTxn() = default;
+
+Result<std::optional<LogHeader>> MemoryTxn::refresh() {
+  if (handle_.seen_ == store_.generation()) return std::optional<LogHeader>();
+  auto h = handle_.load();
+  WEFT_TRY(h);
+  return std::optional<LogHeader>(std::move(h.value()));
+}
 
 Status MemoryTxn::commit() {
   if (done_) return make_error(Code::kInvalidArgument, "transaction already committed");
@@ -293,18 +348,28 @@ Status MemoryTxn::commit() {
     s.cursor_ = p_.header->first;
     s.epoch_ = p_.header->second;
   }
+  if (p_.local_actor) s.local_actor_ = p_.local_actor;
+  handle_.seen_ = ++s.generation_;
   return Status::ok();
 }
 
 }  // namespace
 
-std::unique_ptr<LogStore> make_memory_store() { return std::make_unique<MemoryStore>(); }
+std::unique_ptr<LogStore> make_memory_store() {
+  return std::make_unique<MemoryHandle>(std::make_shared<MemoryStore>());
+}
+
+Result<std::unique_ptr<LogStore>> memory_store_share(LogStore& store) {
+  auto* m = dynamic_cast<MemoryHandle*>(&store);
+  if (m == nullptr) return make_error(Code::kInvalidArgument, "not a memory store");
+  return std::unique_ptr<LogStore>(std::make_unique<MemoryHandle>(m->shared()));
+}
 
 Status memory_store_corrupt_chunk(LogStore& store, const ActorId& actor, uint64_t index,
                                   size_t offset, uint8_t xor_mask) {
-  auto* m = dynamic_cast<MemoryStore*>(&store);
+  auto* m = dynamic_cast<MemoryHandle*>(&store);
   if (m == nullptr) return make_error(Code::kInvalidArgument, "not a memory store");
-  return m->corrupt_chunk(actor, index, offset, xor_mask);
+  return m->shared()->corrupt_chunk(actor, index, offset, xor_mask);
 }
 
 }  // namespace weft

@@ -1,0 +1,909 @@
+// The SQLite LogStore. Schema and durability contract: docs/storage.md.
+#include "weft/sqlite_store.hpp"
+
+#include <sqlite3.h>
+
+#include <cctype>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <sys/stat.h>
+
+#include "weft/codec.hpp"
+#include "weft/faults.hpp"
+#ifdef WEFT_FAULT_INJECTION
+#include "store/fault_vfs.hpp"
+#endif
+
+namespace weft {
+namespace {
+
+// PRAGMA application_id: 'WEFT'. Tells a weft database from any other.
+constexpr int32_t kApplicationId = 0x57454654;
+
+// Forward migrations: kMigrations[v] takes a database from version v to v+1.
+constexpr const char* kMigrations[] = {
+    // 0 -> 1: the first schema.
+    R"sql(
+CREATE TABLE logs(
+  log_id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  cursor INTEGER NOT NULL DEFAULT 0,
+  epoch INTEGER NOT NULL DEFAULT 0,
+  local_actor BLOB CHECK (local_actor IS NULL OR length(local_actor) = 16)
+);
+CREATE TABLE actors(
+  log_id INTEGER NOT NULL REFERENCES logs(log_id),
+  actor_no INTEGER NOT NULL,
+  actor BLOB NOT NULL CHECK (length(actor) = 16),
+  max_counter INTEGER NOT NULL DEFAULT 0,
+  last_lamport INTEGER NOT NULL DEFAULT 0,
+  covered INTEGER NOT NULL DEFAULT 0,
+  sealed_chunks INTEGER NOT NULL DEFAULT 0,
+  sealed_upto INTEGER NOT NULL DEFAULT 0,
+  last_chunk_digest BLOB,
+  chain_upto INTEGER NOT NULL DEFAULT 0,
+  chain BLOB,
+  PRIMARY KEY (log_id, actor_no),
+  UNIQUE (log_id, actor)
+) WITHOUT ROWID;
+CREATE TABLE ops(
+  log_id INTEGER NOT NULL REFERENCES logs(log_id),
+  cursor INTEGER NOT NULL,
+  actor_no INTEGER NOT NULL,
+  counter INTEGER NOT NULL,
+  lamport INTEGER NOT NULL,
+  kind INTEGER NOT NULL,
+  timestamp_ms INTEGER NOT NULL,
+  deps BLOB,
+  payload BLOB,
+  chunk INTEGER,
+  hash BLOB NOT NULL CHECK (length(hash) = 32),
+  PRIMARY KEY (log_id, cursor)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX ops_by_id ON ops(log_id, actor_no, counter);
+CREATE TABLE chunks(
+  log_id INTEGER NOT NULL REFERENCES logs(log_id),
+  actor_no INTEGER NOT NULL,
+  idx INTEGER NOT NULL,
+  first INTEGER NOT NULL,
+  last INTEGER NOT NULL,
+  prev_digest BLOB NOT NULL,
+  digest BLOB NOT NULL,
+  bytes BLOB NOT NULL,
+  PRIMARY KEY (log_id, actor_no, idx)
+) WITHOUT ROWID;
+CREATE TABLE peers(
+  log_id INTEGER NOT NULL REFERENCES logs(log_id),
+  peer TEXT NOT NULL,
+  acked_cursor INTEGER NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_ms INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (log_id, peer)
+) WITHOUT ROWID;
+)sql",
+};
+static_assert(std::size(kMigrations) == kSqliteSchemaVersion);
+
+Code code_of(int rc) {
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return Code::kBusy;
+    case SQLITE_FULL:
+    case SQLITE_NOMEM:
+    case SQLITE_TOOBIG:
+      return Code::kResourceExhausted;
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PROTOCOL:
+      return Code::kIoError;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return Code::kCorrupt;
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+      return Code::kPermissionDenied;
+    case SQLITE_CONSTRAINT:
+    case SQLITE_MISMATCH:
+      return Code::kCorrupt;
+    default:
+      return Code::kInternal;
+  }
+}
+
+int64_t s64(uint64_t v) { return static_cast<int64_t>(v); }
+uint64_t u64(int64_t v) { return static_cast<uint64_t>(v); }
+
+// A prepared statement, reset and cleared after every use.
+class Stmt {
+ public:
+  Stmt() = default;
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  ~Stmt() { sqlite3_finalize(s_); }
+
+  int prepare(sqlite3* db, const char* sql) {
+    return sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s_, nullptr);
+  }
+  sqlite3_stmt* get() { return s_; }
+
+  void bind(int i, int64_t v) { sqlite3_bind_int64(s_, i, v); }
+  void bind(int i, std::span<const uint8_t> b) {
+    if (b.empty()) {
+      sqlite3_bind_zeroblob(s_, i, 0);
+    } else {
+      sqlite3_bind_blob(s_, i, b.data(), static_cast<int>(b.size()), SQLITE_STATIC);
+    }
+  }
+  void bind_null(int i) { sqlite3_bind_null(s_, i); }
+  void bind_text(int i, const std::string& t) {
+    sqlite3_bind_text(s_, i, t.data(), static_cast<int>(t.size()), SQLITE_STATIC);
+  }
+  int step() { return sqlite3_step(s_); }
+  void done() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
+
+  int64_t i64(int c) { return sqlite3_column_int64(s_, c); }
+  bool null(int c) { return sqlite3_column_type(s_, c) == SQLITE_NULL; }
+  std::span<const uint8_t> blob(int c) {
+    const void* p = sqlite3_column_blob(s_, c);
+    int n = sqlite3_column_bytes(s_, c);
+    return {static_cast<const uint8_t*>(p), static_cast<size_t>(p ? n : 0)};
+  }
+
+ private:
+  sqlite3_stmt* s_ = nullptr;
+};
+
+// Resets a statement however the scope is left.
+struct Using {
+  explicit Using(Stmt& s) : s(s) {}
+  ~Using() { s.done(); }
+  Stmt& s;
+};
+
+template <size_t N>
+bool read_fixed(std::span<const uint8_t> b, std::array<uint8_t, N>& out) {
+  if (b.size() != N) return false;
+  std::memcpy(out.data(), b.data(), N);
+  return true;
+}
+
+class SqliteStore;
+
+class SqliteTxn final : public StoreTxn {
+ public:
+  explicit SqliteTxn(SqliteStore& s) : s_(s) {}
+  ~SqliteTxn() override;
+
+  Result<std::optional<LogHeader>> refresh() override;
+  Status put_op(const Op& op, const Hash& hash, uint64_t cursor) override;
+  Status put_actor(const ActorState& state) override;
+  Status put_header(uint64_t cursor, uint32_t epoch) override;
+  Status put_local_actor(const ActorId& actor) override;
+  Status put_chunk(const SealRecord& seal, std::span<const uint8_t> bytes) override;
+  Status commit() override;
+
+ private:
+  SqliteStore& s_;
+  bool open_ = true;
+};
+
+class SqliteStore final : public LogStore {
+ public:
+  ~SqliteStore() override {
+    // Statements first: sqlite3_close refuses a connection with live ones.
+    stmts_.reset();
+    sqlite3_close(db_);
+  }
+
+  static Result<std::unique_ptr<LogStore>> open(const std::string& path, const SqliteOptions& o);
+
+  Result<LogHeader> load() override;
+  Result<std::optional<OpMeta>> op_meta(const OpId& id) override;
+  Result<std::optional<StoredOp>> get_op(const OpId& id) override;
+  Status read_range(uint64_t from, size_t max, std::vector<StoredOp>& out) override;
+  Status read_actor(const ActorId& actor, uint64_t first, size_t max,
+                    std::vector<StoredOp>& out) override;
+  Result<std::optional<StoredChunk>> get_chunk(const ActorId& actor, uint64_t index) override;
+  Result<std::unique_ptr<StoreTxn>> begin_write() override;
+  uint64_t preferred_seal_ops() const override { return kDefaultChunkOps; }
+
+  Result<int64_t> pragma(std::string_view name) {
+    for (char c : name) {
+      if (!(std::islower(static_cast<unsigned char>(c)) || c == '_')) {
+        return make_error(Code::kInvalidArgument, "sqlite: not a pragma name");
+      }
+    }
+    Stmt s;
+    int rc = s.prepare(db_, ("PRAGMA " + std::string(name)).c_str());
+    if (rc != SQLITE_OK) return error(rc, "pragma");
+    rc = s.step();
+    if (rc != SQLITE_ROW) return error(rc, "pragma");
+    return s.i64(0);
+  }
+
+ private:
+  friend class SqliteTxn;
+
+  struct Statements {
+    Stmt begin, commit, rollback, data_version;
+    Stmt load_log, load_actors, insert_actor_no, put_actor, put_header, put_local_actor;
+    Stmt insert_op, op_meta, get_op, read_range, read_actor;
+    Stmt insert_chunk, seal_rows, get_chunk;
+  };
+
+  SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+
+  Error error(int rc, const std::string& what) {
+    std::string msg = "sqlite: " + what + ": " + sqlite3_errstr(rc);
+    if (db_ && sqlite3_errcode(db_) == rc) msg += " (" + std::string(sqlite3_errmsg(db_)) + ")";
+    msg += " [" + path_ + "]";
+    return make_error(code_of(rc), std::move(msg));
+  }
+  Status exec(const char* sql, const std::string& what) {
+    int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
+    return rc == SQLITE_OK ? Status::ok() : Status(error(rc, what));
+  }
+  Status check_usable() {
+    if (poisoned_) {
+      return make_error(Code::kIoError, "sqlite: an earlier I/O error left this connection "
+                                        "in an unknown state; reopen the log [" + path_ + "]");
+    }
+    return Status::ok();
+  }
+  // An I/O failure during a write poisons the connection: never assume a
+  // failed fsync or write can simply be retried (S40).
+  Error write_error(int rc, const std::string& what) {
+    if ((rc & 0xff) == SQLITE_IOERR) poisoned_ = true;
+    return error(rc, what);
+  }
+
+  Status setup(const SqliteOptions& o);
+  Status migrate();
+  Status prepare_all();
+  Result<int64_t> data_version();
+  std::optional<int64_t> actor_no(const ActorId& a) const {
+    auto it = actor_nos_.find(a);
+    if (it == actor_nos_.end()) return std::nullopt;
+    return it->second;
+  }
+  Result<StoredOp> row_to_op(Stmt& s);
+  Result<const Chunk*> chunk_for(int64_t actor_no, uint64_t index);
+
+  sqlite3* db_;
+  std::string path_;
+  int64_t log_id_ = 0;
+  std::unique_ptr<Statements> stmts_;
+  std::vector<ActorId> actors_;  // actor_no -> id, committed
+  std::map<ActorId, int64_t> actor_nos_;
+  std::vector<ActorId> pending_actors_;  // actor numbers taken by the open transaction
+  int64_t seen_version_ = -1;
+  bool poisoned_ = false;
+  bool in_txn_ = false;
+  // The last sealed chunk read, decoded and verified: range reads of sealed
+  // ops touch the same chunk many times in a row.
+  struct CachedChunk {
+    int64_t actor_no;
+    uint64_t index;
+    Chunk chunk;
+  };
+  std::optional<CachedChunk> cache_;
+};
+
+Result<std::unique_ptr<LogStore>> SqliteStore::open(const std::string& path,
+                                                     const SqliteOptions& o) {
+  struct stat st;
+  const bool exists = ::stat(path.c_str(), &st) == 0;
+  if (!exists && !o.create) {
+    return make_error(Code::kNotFound, "sqlite: no database at " + path);
+  }
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (o.create ? SQLITE_OPEN_CREATE : 0);
+  const char* vfs = nullptr;
+#ifdef WEFT_FAULT_INJECTION
+  vfs = fault_vfs_name();
+#endif
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags, vfs);
+  std::unique_ptr<SqliteStore> store(new SqliteStore(db, path));
+  if (rc != SQLITE_OK) return store->error(rc, "open");
+  sqlite3_extended_result_codes(db, 1);
+  WEFT_TRY(store->setup(o));
+  return std::unique_ptr<LogStore>(std::move(store));
+}
+
+Status SqliteStore::setup(const SqliteOptions& o) {
+  sqlite3_busy_timeout(db_, static_cast<int>(o.busy_timeout_ms));
+  // Reading the schema is the first access to the file: a file that is not
+  // a database fails here with NOTADB, reported as CORRUPT.
+  WEFT_TRY(exec("PRAGMA foreign_keys=ON", "enable foreign keys"));
+  {
+    Stmt s;
+    int rc = s.prepare(db_, "PRAGMA application_id");
+    if (rc != SQLITE_OK) return error(rc, "read application_id");
+    rc = s.step();
+    if (rc != SQLITE_ROW) return error(rc, "read application_id");
+    const int64_t app = s.i64(0);
+    Stmt t;
+    rc = t.prepare(db_, "SELECT count(*) FROM sqlite_schema");
+    if (rc != SQLITE_OK || t.step() != SQLITE_ROW) return error(rc, "read schema");
+    const int64_t tables = t.i64(0);
+    if (app != kApplicationId && (tables > 0 || app != 0)) {
+      return make_error(Code::kInvalidArgument,
+                        "sqlite: " + path_ + " is not a weft database (application_id " +
+                            std::to_string(app) + ")");
+    }
+  }
+  WEFT_TRY(exec("PRAGMA journal_mode=WAL", "set WAL journal"));
+  WEFT_TRY(exec(o.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
+                "set synchronous"));
+  WEFT_TRY(migrate());
+  WEFT_TRY(prepare_all());
+  // Find or create the log.
+  {
+    Stmt find;
+    int rc = find.prepare(db_, "SELECT log_id FROM logs WHERE name = ?");
+    if (rc != SQLITE_OK) return error(rc, "find log");
+    find.bind_text(1, o.log_name);
+    rc = find.step();
+    if (rc == SQLITE_ROW) {
+      log_id_ = find.i64(0);
+    } else if (rc != SQLITE_DONE) {
+      return error(rc, "find log");
+    } else if (!o.create) {
+      return make_error(Code::kNotFound, "sqlite: no log named '" + o.log_name + "' in " + path_);
+    } else {
+      Stmt ins;
+      rc = ins.prepare(db_, "INSERT INTO logs(name) VALUES(?) ON CONFLICT(name) DO NOTHING");
+      if (rc != SQLITE_OK) return error(rc, "create log");
+      ins.bind_text(1, o.log_name);
+      rc = ins.step();
+      if (rc != SQLITE_DONE) return error(rc, "create log");
+      find.done();
+      find.bind_text(1, o.log_name);
+      if ((rc = find.step()) != SQLITE_ROW) return error(rc, "find log");
+      log_id_ = find.i64(0);
+    }
+  }
+  return Status::ok();
+}
+
+Status SqliteStore::migrate() {
+  WEFT_TRY(exec("BEGIN IMMEDIATE", "begin migration"));
+  auto fail = [&](Error e) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    return Status(std::move(e));
+  };
+  Stmt s;
+  int rc = s.prepare(db_, "PRAGMA user_version");
+  if (rc != SQLITE_OK || s.step() != SQLITE_ROW) return fail(error(rc, "read user_version"));
+  const int64_t version = s.i64(0);
+  s.done();
+  if (version > kSqliteSchemaVersion) {
+    return fail(make_error(Code::kUnsupportedVersion,
+                           "sqlite: " + path_ + " has schema version " + std::to_string(version) +
+                               "; this build reads up to " +
+                               std::to_string(kSqliteSchemaVersion)));
+  }
+  for (int64_t v = version; v < kSqliteSchemaVersion; ++v) {
+    rc = sqlite3_exec(db_, kMigrations[v], nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) return fail(error(rc, "migrate to schema " + std::to_string(v + 1)));
+  }
+  if (version < kSqliteSchemaVersion) {
+    std::string set = "PRAGMA application_id=" + std::to_string(kApplicationId) +
+                      "; PRAGMA user_version=" + std::to_string(kSqliteSchemaVersion);
+    rc = sqlite3_exec(db_, set.c_str(), nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) return fail(error(rc, "set schema version"));
+  }
+  rc = sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return fail(error(rc, "commit migration"));
+  return Status::ok();
+}
+
+Status SqliteStore::prepare_all() {
+  stmts_ = std::make_unique<Statements>();
+  Statements& s = *stmts_;
+  const std::pair<Stmt*, const char*> all[] = {
+      {&s.begin, "BEGIN IMMEDIATE"},
+      {&s.commit, "COMMIT"},
+      {&s.rollback, "ROLLBACK"},
+      {&s.data_version, "PRAGMA data_version"},
+      {&s.load_log, "SELECT cursor, epoch, local_actor FROM logs WHERE log_id = ?1"},
+      {&s.load_actors,
+       "SELECT actor_no, actor, max_counter, last_lamport, covered, sealed_chunks, sealed_upto,"
+       " last_chunk_digest, chain_upto, chain FROM actors WHERE log_id = ?1 ORDER BY actor_no"},
+      {&s.insert_actor_no, "INSERT INTO actors(log_id, actor_no, actor) VALUES(?1, ?2, ?3)"},
+      {&s.put_actor,
+       "UPDATE actors SET max_counter = ?3, last_lamport = ?4, covered = ?5,"
+       " sealed_chunks = ?6, sealed_upto = ?7, last_chunk_digest = ?8, chain_upto = ?9,"
+       " chain = ?10 WHERE log_id = ?1 AND actor_no = ?2"},
+      {&s.put_header, "UPDATE logs SET cursor = ?2, epoch = ?3 WHERE log_id = ?1"},
+      {&s.put_local_actor, "UPDATE logs SET local_actor = ?2 WHERE log_id = ?1"},
+      {&s.insert_op,
+       "INSERT INTO ops(log_id, cursor, actor_no, counter, lamport, kind, timestamp_ms, deps,"
+       " payload, hash) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
+      {&s.op_meta,
+       "SELECT hash, lamport, cursor FROM ops WHERE log_id = ?1 AND actor_no = ?2 AND counter = ?3"},
+      {&s.get_op,
+       "SELECT cursor, actor_no, counter, lamport, kind, timestamp_ms, deps, payload, chunk, hash"
+       " FROM ops WHERE log_id = ?1 AND actor_no = ?2 AND counter = ?3"},
+      {&s.read_range,
+       "SELECT cursor, actor_no, counter, lamport, kind, timestamp_ms, deps, payload, chunk, hash"
+       " FROM ops WHERE log_id = ?1 AND cursor >= ?2 ORDER BY cursor LIMIT ?3"},
+      {&s.read_actor,
+       "SELECT cursor, actor_no, counter, lamport, kind, timestamp_ms, deps, payload, chunk, hash"
+       " FROM ops WHERE log_id = ?1 AND actor_no = ?2 AND counter >= ?3 ORDER BY counter LIMIT ?4"},
+      {&s.insert_chunk,
+       "INSERT INTO chunks(log_id, actor_no, idx, first, last, prev_digest, digest, bytes)"
+       " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
+      // Sealing replaces the rows' payloads by the chunk, in the same transaction.
+      {&s.seal_rows,
+       "UPDATE ops SET payload = NULL, deps = NULL, chunk = ?3"
+       " WHERE log_id = ?1 AND actor_no = ?2 AND counter BETWEEN ?4 AND ?5"},
+      {&s.get_chunk,
+       "SELECT first, last, prev_digest, digest, bytes FROM chunks"
+       " WHERE log_id = ?1 AND actor_no = ?2 AND idx = ?3"},
+  };
+  for (auto [stmt, sql] : all) {
+    int rc = stmt->prepare(db_, sql);
+    if (rc != SQLITE_OK) return error(rc, std::string("prepare ") + sql);
+  }
+  return Status::ok();
+}
+
+Result<int64_t> SqliteStore::data_version() {
+  Stmt& s = stmts_->data_version;
+  Using u(s);
+  int rc = s.step();
+  if (rc != SQLITE_ROW) return error(rc, "read data_version");
+  return s.i64(0);
+}
+
+Result<LogHeader> SqliteStore::load() {
+  WEFT_TRY(check_usable());
+  LogHeader h;
+  {
+    Stmt& s = stmts_->load_log;
+    Using u(s);
+    s.bind(1, log_id_);
+    int rc = s.step();
+    if (rc != SQLITE_ROW) return error(rc, "load log");
+    h.cursor = u64(s.i64(0));
+    h.epoch = static_cast<uint32_t>(s.i64(1));
+    if (!s.null(2)) {
+      ActorId a;
+      if (!read_fixed(s.blob(2), a.bytes)) return make_error(Code::kCorrupt, "sqlite: logs.local_actor is not 16 bytes [" + path_ + "]");
+      h.local_actor = a;
+    }
+  }
+  actors_.clear();
+  actor_nos_.clear();
+  {
+    Stmt& s = stmts_->load_actors;
+    Using u(s);
+    s.bind(1, log_id_);
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      ActorState a;
+      const int64_t no = s.i64(0);
+      bool ok = read_fixed(s.blob(1), a.actor.bytes) && no == static_cast<int64_t>(actors_.size());
+      a.max_counter = u64(s.i64(2));
+      a.last_lamport = u64(s.i64(3));
+      a.covered = u64(s.i64(4));
+      a.sealed_chunks = u64(s.i64(5));
+      a.sealed_upto = u64(s.i64(6));
+      if (!s.null(7)) ok = ok && read_fixed(s.blob(7), a.last_chunk_digest);
+      a.chain_upto = u64(s.i64(8));
+      if (!s.null(9)) ok = ok && read_fixed(s.blob(9), a.chain);
+      if (!ok) {
+        return make_error(Code::kCorrupt, "sqlite: actors row " + std::to_string(no) +
+                                              " is damaged [" + path_ + "]");
+      }
+      actors_.push_back(a.actor);
+      actor_nos_.emplace(a.actor, no);
+      h.actors.push_back(a);
+    }
+    if (rc != SQLITE_DONE) return error(rc, "load actors");
+  }
+  cache_.reset();
+  auto v = data_version();
+  WEFT_TRY(v);
+  seen_version_ = v.value();
+  return h;
+}
+
+Result<const Chunk*> SqliteStore::chunk_for(int64_t no, uint64_t index) {
+  if (cache_ && cache_->actor_no == no && cache_->index == index) return &cache_->chunk;
+  const ActorId& actor = actors_[no];
+  auto c = get_chunk(actor, index);
+  WEFT_TRY(c);
+  const std::string name = "chunk " + actor.hex() + "/" + std::to_string(index);
+  if (!c.value()) return make_error(Code::kCorrupt, "sqlite: " + name + " is missing [" + path_ + "]");
+  // Our own checksum: SQLite does not checksum pages, so a flipped byte
+  // would otherwise be read back as data (S43).
+  if (blake2b_256(c.value()->bytes) != c.value()->seal.digest) {
+    return make_error(Code::kCorrupt, "sqlite: " + name + ": bytes do not match the sealed digest [" + path_ + "]");
+  }
+  auto chunk = decode_chunk(c.value()->bytes);
+  if (!chunk) return make_error(Code::kCorrupt, "sqlite: " + name + ": " + chunk.error().message);
+  if (chunk.value().actor != actor || chunk.value().first() != c.value()->seal.first) {
+    return make_error(Code::kCorrupt, "sqlite: " + name + ": content differs from its seal");
+  }
+  cache_ = CachedChunk{no, index, std::move(chunk.value())};
+  return &cache_->chunk;
+}
+
+// Columns: cursor, actor_no, counter, lamport, kind, timestamp_ms, deps, payload, chunk, hash.
+Result<StoredOp> SqliteStore::row_to_op(Stmt& s) {
+  StoredOp out;
+  out.cursor = u64(s.i64(0));
+  const int64_t no = s.i64(1);
+  if (no < 0 || no >= static_cast<int64_t>(actors_.size())) {
+    return make_error(Code::kCorrupt, "sqlite: op at cursor " + std::to_string(out.cursor) +
+                                          " names unknown actor " + std::to_string(no));
+  }
+  Op& op = out.op;
+  op.id = OpId{actors_[no], u64(s.i64(2))};
+  if (!read_fixed(s.blob(9), out.hash)) {
+    return make_error(Code::kCorrupt, "sqlite: op " + op.id.to_string() + ": hash is damaged");
+  }
+  if (!s.null(8)) {
+    auto chunk = chunk_for(no, u64(s.i64(8)));
+    WEFT_TRY(chunk);
+    const Chunk& c = *chunk.value();
+    if (op.id.counter < c.first() || op.id.counter > c.last()) {
+      return make_error(Code::kCorrupt, "sqlite: op " + op.id.to_string() +
+                                            " is not inside its chunk");
+    }
+    op = c.ops[op.id.counter - c.first()];
+  } else {
+    op.lamport = u64(s.i64(3));
+    op.kind = static_cast<uint32_t>(s.i64(4));
+    op.timestamp_ms = s.i64(5);
+    auto deps = s.blob(6);
+    if (deps.size() % 24 != 0) {
+      return make_error(Code::kCorrupt, "sqlite: op " + op.id.to_string() + ": deps damaged");
+    }
+    op.deps.resize(deps.size() / 24);
+    for (size_t i = 0; i < op.deps.size(); ++i) {
+      std::memcpy(op.deps[i].actor.bytes.data(), deps.data() + 24 * i, 16);
+      uint64_t c = 0;
+      for (int k = 0; k < 8; ++k) c |= uint64_t{deps[24 * i + 16 + k]} << (8 * k);
+      op.deps[i].counter = c;
+    }
+    auto payload = s.blob(7);
+    op.payload.assign(payload.begin(), payload.end());
+  }
+  // Every row read is checked against its hash: a flipped byte in a payload
+  // is CORRUPT, never data.
+  if (op_hash(op) != out.hash) {
+    return make_error(Code::kCorrupt, "sqlite: op " + op.id.to_string() + " at cursor " +
+                                          std::to_string(out.cursor) +
+                                          ": content does not match its hash [" + path_ + "]");
+  }
+  return out;
+}
+
+Result<std::optional<OpMeta>> SqliteStore::op_meta(const OpId& id) {
+  WEFT_TRY(check_usable());
+  auto no = actor_no(id.actor);
+  if (!no) return std::optional<OpMeta>();
+  Stmt& s = stmts_->op_meta;
+  Using u(s);
+  s.bind(1, log_id_);
+  s.bind(2, *no);
+  s.bind(3, s64(id.counter));
+  int rc = s.step();
+  if (rc == SQLITE_DONE) return std::optional<OpMeta>();
+  if (rc != SQLITE_ROW) return error(rc, "read op " + id.to_string());
+  OpMeta m;
+  if (!read_fixed(s.blob(0), m.hash)) {
+    return make_error(Code::kCorrupt, "sqlite: op " + id.to_string() + ": hash is damaged");
+  }
+  m.lamport = u64(s.i64(1));
+  m.cursor = u64(s.i64(2));
+  return std::optional<OpMeta>(m);
+}
+
+Result<std::optional<StoredOp>> SqliteStore::get_op(const OpId& id) {
+  WEFT_TRY(check_usable());
+  auto no = actor_no(id.actor);
+  if (!no) return std::optional<StoredOp>();
+  Stmt& s = stmts_->get_op;
+  Using u(s);
+  s.bind(1, log_id_);
+  s.bind(2, *no);
+  s.bind(3, s64(id.counter));
+  int rc = s.step();
+  if (rc == SQLITE_DONE) return std::optional<StoredOp>();
+  if (rc != SQLITE_ROW) return error(rc, "read op " + id.to_string());
+  auto op = row_to_op(s);
+  WEFT_TRY(op);
+  return std::optional<StoredOp>(std::move(op.value()));
+}
+
+Status SqliteStore::read_range(uint64_t from, size_t max, std::vector<StoredOp>& out) {
+  WEFT_TRY(check_usable());
+  Stmt& s = stmts_->read_range;
+  Using u(s);
+  s.bind(1, log_id_);
+  s.bind(2, s64(from == 0 ? 1 : from));
+  s.bind(3, s64(std::min<uint64_t>(max, INT64_MAX)));
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    auto op = row_to_op(s);
+    WEFT_TRY(op);
+    out.push_back(std::move(op.value()));
+  }
+  return rc == SQLITE_DONE ? Status::ok() : Status(error(rc, "read range"));
+}
+
+Status SqliteStore::read_actor(const ActorId& actor, uint64_t first, size_t max,
+                               std::vector<StoredOp>& out) {
+  WEFT_TRY(check_usable());
+  auto no = actor_no(actor);
+  if (!no) return Status::ok();
+  Stmt& s = stmts_->read_actor;
+  Using u(s);
+  s.bind(1, log_id_);
+  s.bind(2, *no);
+  s.bind(3, s64(first));
+  s.bind(4, s64(std::min<uint64_t>(max, INT64_MAX)));
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    auto op = row_to_op(s);
+    WEFT_TRY(op);
+    out.push_back(std::move(op.value()));
+  }
+  return rc == SQLITE_DONE ? Status::ok() : Status(error(rc, "read actor " + actor.hex()));
+}
+
+Result<std::optional<StoredChunk>> SqliteStore::get_chunk(const ActorId& actor, uint64_t index) {
+  WEFT_TRY(check_usable());
+  auto no = actor_no(actor);
+  if (!no) return std::optional<StoredChunk>();
+  Stmt& s = stmts_->get_chunk;
+  Using u(s);
+  s.bind(1, log_id_);
+  s.bind(2, *no);
+  s.bind(3, s64(index));
+  int rc = s.step();
+  if (rc == SQLITE_DONE) return std::optional<StoredChunk>();
+  if (rc != SQLITE_ROW) return error(rc, "read chunk");
+  StoredChunk c;
+  c.seal.actor = actor;
+  c.seal.index = index;
+  c.seal.first = u64(s.i64(0));
+  c.seal.last = u64(s.i64(1));
+  if (!read_fixed(s.blob(2), c.seal.prev_digest) || !read_fixed(s.blob(3), c.seal.digest)) {
+    return make_error(Code::kCorrupt, "sqlite: chunk " + actor.hex() + "/" +
+                                          std::to_string(index) + ": seal record is damaged");
+  }
+  auto b = s.blob(4);
+  c.bytes.assign(b.begin(), b.end());
+  return std::optional<StoredChunk>(std::move(c));
+}
+
+Result<std::unique_ptr<StoreTxn>> SqliteStore::begin_write() {
+  WEFT_TRY(check_usable());
+  if (in_txn_) return make_error(Code::kInternal, "sqlite: a write transaction is already open");
+  if (WEFT_FAULT("store.begin")) return make_error(Code::kIoError, "fault injected: store.begin");
+  Stmt& s = stmts_->begin;
+  Using u(s);
+  int rc = s.step();
+  if (rc != SQLITE_DONE) return error(rc, "begin write transaction");
+  in_txn_ = true;
+  pending_actors_.clear();
+  return std::unique_ptr<StoreTxn>(new SqliteTxn(*this));
+}
+
+SqliteTxn::~SqliteTxn() {
+  if (!open_) return;
+  Stmt& s = s_.stmts_->rollback;
+  s.step();
+  s.done();
+  // Actor numbers handed out inside the rolled-back transaction are void.
+  for (const ActorId& a : s_.pending_actors_) s_.actor_nos_.erase(a);
+  s_.actors_.resize(s_.actors_.size() - s_.pending_actors_.size());
+  s_.pending_actors_.clear();
+  s_.cache_.reset();
+  s_.in_txn_ = false;
+}
+
+Result<std::optional<LogHeader>> SqliteTxn::refresh() {
+  auto v = s_.data_version();
+  WEFT_TRY(v);
+  if (v.value() == s_.seen_version_) return std::optional<LogHeader>();
+  // Another connection committed: reload inside this transaction, which now
+  // holds the write lock, so what we read is what we will write over.
+  auto h = s_.load();
+  WEFT_TRY(h);
+  return std::optional<LogHeader>(std::move(h.value()));
+}
+
+Status SqliteTxn::put_op(const Op& op, const Hash& hash, uint64_t cursor) {
+  if (WEFT_FAULT("store.write")) return make_error(Code::kIoError, "fault injected: store.write");
+  auto no = s_.actor_no(op.id.actor);
+  if (!no) {
+    // A new actor gets the next number, inside this transaction.
+    Stmt& a = s_.stmts_->insert_actor_no;
+    Using ua(a);
+    const auto n = static_cast<int64_t>(s_.actors_.size());
+    a.bind(1, s_.log_id_);
+    a.bind(2, n);
+    a.bind(3, op.id.actor.bytes);
+    int rc = a.step();
+    if (rc != SQLITE_DONE) return s_.write_error(rc, "insert actor " + op.id.actor.hex());
+    s_.actors_.push_back(op.id.actor);
+    s_.actor_nos_.emplace(op.id.actor, n);
+    s_.pending_actors_.push_back(op.id.actor);
+    no = n;
+  }
+  uint8_t deps_buf[24 * 8];
+  std::vector<uint8_t> deps_big;
+  std::span<uint8_t> deps;
+  if (op.deps.size() <= 8) {
+    deps = std::span(deps_buf, 24 * op.deps.size());
+  } else {
+    deps_big.resize(24 * op.deps.size());
+    deps = deps_big;
+  }
+  for (size_t i = 0; i < op.deps.size(); ++i) {
+    std::memcpy(deps.data() + 24 * i, op.deps[i].actor.bytes.data(), 16);
+    for (int k = 0; k < 8; ++k) deps[24 * i + 16 + k] = static_cast<uint8_t>(op.deps[i].counter >> (8 * k));
+  }
+  Stmt& s = s_.stmts_->insert_op;
+  Using u(s);
+  s.bind(1, s_.log_id_);
+  s.bind(2, s64(cursor));
+  s.bind(3, *no);
+  s.bind(4, s64(op.id.counter));
+  s.bind(5, s64(op.lamport));
+  s.bind(6, static_cast<int64_t>(op.kind));
+  s.bind(7, op.timestamp_ms);
+  if (deps.empty()) {
+    s.bind_null(8);
+  } else {
+    s.bind(8, deps);
+  }
+  s.bind(9, op.payload);
+  s.bind(10, hash);
+  int rc = s.step();
+  if (rc != SQLITE_DONE) return s_.write_error(rc, "insert op " + op.id.to_string());
+  return Status::ok();
+}
+
+Status SqliteTxn::put_actor(const ActorState& a) {
+  if (WEFT_FAULT("store.write")) return make_error(Code::kIoError, "fault injected: store.write");
+  auto no = s_.actor_no(a.actor);
+  if (!no) {
+    // Known to the engine only through a dependency or a chunk seal: number it.
+    Stmt& ins = s_.stmts_->insert_actor_no;
+    Using ui(ins);
+    const auto n = static_cast<int64_t>(s_.actors_.size());
+    ins.bind(1, s_.log_id_);
+    ins.bind(2, n);
+    ins.bind(3, a.actor.bytes);
+    int rc = ins.step();
+    if (rc != SQLITE_DONE) return s_.write_error(rc, "insert actor " + a.actor.hex());
+    s_.actors_.push_back(a.actor);
+    s_.actor_nos_.emplace(a.actor, n);
+    s_.pending_actors_.push_back(a.actor);
+    no = n;
+  }
+  Stmt& s = s_.stmts_->put_actor;
+  Using u(s);
+  s.bind(1, s_.log_id_);
+  s.bind(2, *no);
+  s.bind(3, s64(a.max_counter));
+  s.bind(4, s64(a.last_lamport));
+  s.bind(5, s64(a.covered));
+  s.bind(6, s64(a.sealed_chunks));
+  s.bind(7, s64(a.sealed_upto));
+  s.bind(8, a.last_chunk_digest);
+  s.bind(9, s64(a.chain_upto));
+  s.bind(10, a.chain);
+  int rc = s.step();
+  if (rc != SQLITE_DONE) return s_.write_error(rc, "update actor " + a.actor.hex());
+  return Status::ok();
+}
+
+Status SqliteTxn::put_header(uint64_t cursor, uint32_t epoch) {
+  if (WEFT_FAULT("store.write")) return make_error(Code::kIoError, "fault injected: store.write");
+  Stmt& s = s_.stmts_->put_header;
+  Using u(s);
+  s.bind(1, s_.log_id_);
+  s.bind(2, s64(cursor));
+  s.bind(3, static_cast<int64_t>(epoch));
+  int rc = s.step();
+  if (rc != SQLITE_DONE) return s_.write_error(rc, "update log header");
+  return Status::ok();
+}
+
+Status SqliteTxn::put_local_actor(const ActorId& actor) {
+  Stmt& s = s_.stmts_->put_local_actor;
+  Using u(s);
+  s.bind(1, s_.log_id_);
+  s.bind(2, actor.bytes);
+  int rc = s.step();
+  if (rc != SQLITE_DONE) return s_.write_error(rc, "set local actor");
+  return Status::ok();
+}
+
+Status SqliteTxn::put_chunk(const SealRecord& seal, std::span<const uint8_t> bytes) {
+  if (WEFT_FAULT("store.write")) return make_error(Code::kIoError, "fault injected: store.write");
+  auto no = s_.actor_no(seal.actor);
+  if (!no) return make_error(Code::kInternal, "sqlite: chunk of unknown actor " + seal.actor.hex());
+  {
+    Stmt& s = s_.stmts_->insert_chunk;
+    Using u(s);
+    s.bind(1, s_.log_id_);
+    s.bind(2, *no);
+    s.bind(3, s64(seal.index));
+    s.bind(4, s64(seal.first));
+    s.bind(5, s64(seal.last));
+    s.bind(6, seal.prev_digest);
+    s.bind(7, seal.digest);
+    s.bind(8, bytes);
+    int rc = s.step();
+    if (rc != SQLITE_DONE) return s_.write_error(rc, "insert chunk");
+  }
+  Stmt& s = s_.stmts_->seal_rows;
+  Using u(s);
+  s.bind(1, s_.log_id_);
+  s.bind(2, *no);
+  s.bind(3, s64(seal.index));
+  s.bind(4, s64(seal.first));
+  s.bind(5, s64(seal.last));
+  int rc = s.step();
+  if (rc != SQLITE_DONE) return s_.write_error(rc, "seal rows");
+  return Status::ok();
+}
+
+Status SqliteTxn::commit() {
+  if (!open_) return make_error(Code::kInternal, "sqlite: transaction already finished");
+  if (WEFT_FAULT("store.commit")) {
+    return make_error(Code::kIoError, "fault injected: store.commit");  // destructor rolls back
+  }
+  Stmt& s = s_.stmts_->commit;
+  int rc = s.step();
+  s.done();
+  if (rc != SQLITE_DONE) return s_.write_error(rc, "commit");
+  open_ = false;
+  s_.in_txn_ = false;
+  s_.pending_actors_.clear();
+  // Our own commits do not change data_version; remember it as seen.
+  auto v = s_.data_version();
+  WEFT_TRY(v);
+  s_.seen_version_ = v.value();
+  if (WEFT_FAULT("store.after_commit")) {
+    return make_error(Code::kIoError, "fault injected: store.after_commit");
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<LogStore>> open_sqlite_store(const std::string& path,
+                                                    const SqliteOptions& options) {
+  return SqliteStore::open(path, options);
+}
+
+Result<int64_t> sqlite_store_pragma(LogStore& store, std::string_view name) {
+  auto* s = dynamic_cast<SqliteStore*>(&store);
+  if (s == nullptr) return make_error(Code::kInvalidArgument, "not a SQLite store");
+  return s->pragma(name);
+}
+
+Result<std::unique_ptr<Log>> open_sqlite_log(const std::string& path, const SqliteOptions& sqlite,
+                                             LogOptions options) {
+  auto store = open_sqlite_store(path, sqlite);
+  WEFT_TRY(store);
+  return Log::open(std::move(store.value()), std::move(options));
+}
+
+}  // namespace weft

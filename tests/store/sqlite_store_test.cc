@@ -1,0 +1,295 @@
+// The SQLite store: schema, pragmas, refusal of foreign or newer files,
+// durability across reopen, sealing, corruption detection, two writers.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "test_util.hpp"
+#include "weft/sqlite_store.hpp"
+
+namespace weft {
+namespace {
+
+using testing::actor;
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("weft-sqlite-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    path_ = (dir_ / "log.db").string();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::unique_ptr<Log> open(uint8_t who, SqliteOptions so = {}, LogOptions lo = {}) {
+    if (who) lo.actor = actor(who);
+    auto log = open_sqlite_log(path_, so, lo);
+    EXPECT_TRUE(log.is_ok()) << log.error().to_string();
+    return log ? std::move(log.value()) : nullptr;
+  }
+
+  // Runs SQL on a separate raw connection; returns the first column of the first row.
+  std::string sql(const std::string& q) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 2000);
+    sqlite3_stmt* s = nullptr;
+    std::string out;
+    EXPECT_EQ(sqlite3_prepare_v2(db, q.c_str(), -1, &s, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+      out = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+    }
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return out;
+  }
+
+  // Flips one bit of a stored chunk's bytes, as disk corruption would.
+  void flip_chunk_byte(int index, int offset) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* s = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT bytes FROM chunks WHERE idx = ?", -1, &s, nullptr),
+              SQLITE_OK);
+    sqlite3_bind_int(s, 1, index);
+    ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
+    auto* p = static_cast<const uint8_t*>(sqlite3_column_blob(s, 0));
+    std::vector<uint8_t> bytes(p, p + sqlite3_column_bytes(s, 0));
+    sqlite3_finalize(s);
+    bytes.at(offset) ^= 1;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "UPDATE chunks SET bytes = ? WHERE idx = ?", -1, &s, nullptr),
+              SQLITE_OK);
+    sqlite3_bind_blob(s, 1, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_int(s, 2, index);
+    ASSERT_EQ(sqlite3_step(s), SQLITE_DONE);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+  }
+
+  std::filesystem::path dir_;
+  std::string path_;
+};
+
+TEST_F(SqliteStoreTest, SchemaAndPragmasArePersonReadable) {
+  auto log = open(1);
+  testing::append_n(*log, 3);
+  EXPECT_EQ(sql("PRAGMA user_version"), std::to_string(kSqliteSchemaVersion));
+  EXPECT_EQ(sql("PRAGMA application_id"), std::to_string(0x57454654));
+  EXPECT_EQ(sql("PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(sql("SELECT count(*) FROM ops"), "3");
+  EXPECT_EQ(sql("SELECT name FROM logs"), "main");
+  EXPECT_EQ(sql("SELECT max_counter FROM actors"), "3");
+  EXPECT_EQ(sql("SELECT count(*) FROM sqlite_schema WHERE name IN "
+                "('logs','actors','ops','chunks','peers')"),
+            "5");
+}
+
+TEST_F(SqliteStoreTest, ReopenKeepsEverythingAndTheWriterId) {
+  Hash digest;
+  {
+    auto log = open(0);  // no actor given: a random one, stored with the log
+    testing::append_n(*log, 10);
+    digest = log->digest().value();
+  }
+  auto log = open(0);
+  EXPECT_EQ(log->cursor(), 10u);
+  EXPECT_EQ(log->digest().value(), digest);
+  auto id = log->append(AppendRequest{});
+  ASSERT_TRUE(id.is_ok());
+  EXPECT_EQ(id->counter, 11u);  // same writer, counters continue
+  EXPECT_TRUE(log->verify().is_ok());
+}
+
+TEST_F(SqliteStoreTest, PragmasFollowTheOptions) {
+  SqliteOptions full;
+  full.synchronous_full = true;
+  full.busy_timeout_ms = 1234;
+  auto store = open_sqlite_store(path_, full);
+  ASSERT_TRUE(store.is_ok());
+  EXPECT_EQ(sqlite_store_pragma(*store.value(), "synchronous").value(), 2);  // FULL
+  EXPECT_EQ(sqlite_store_pragma(*store.value(), "busy_timeout").value(), 1234);
+  EXPECT_EQ(sqlite_store_pragma(*store.value(), "foreign_keys").value(), 1);
+  auto normal = open_sqlite_store(path_);
+  ASSERT_TRUE(normal.is_ok());
+  EXPECT_EQ(sqlite_store_pragma(*normal.value(), "synchronous").value(), 1);  // NORMAL
+  EXPECT_EQ(sqlite_store_pragma(*normal.value(), "no_such; DROP TABLE ops").code(),
+            Code::kInvalidArgument);
+  auto memory = make_memory_store();
+  EXPECT_EQ(sqlite_store_pragma(*memory, "synchronous").code(), Code::kInvalidArgument);
+}
+
+TEST_F(SqliteStoreTest, NewerSchemaIsUnsupportedNamingBothVersions) {
+  { auto log = open(1); }
+  sql("PRAGMA user_version = 7");
+  auto r = open_sqlite_store(path_);
+  ASSERT_EQ(r.code(), Code::kUnsupportedVersion);
+  EXPECT_NE(r.error().message.find("7"), std::string::npos);
+  EXPECT_NE(r.error().message.find(std::to_string(kSqliteSchemaVersion)), std::string::npos);
+}
+
+TEST_F(SqliteStoreTest, ForeignDatabaseIsRefused) {
+  sql("CREATE TABLE notes(x)");
+  auto r = open_sqlite_store(path_);
+  ASSERT_EQ(r.code(), Code::kInvalidArgument);
+  EXPECT_NE(r.error().message.find("not a weft database"), std::string::npos);
+  EXPECT_EQ(sql("SELECT count(*) FROM sqlite_schema"), "1");  // untouched
+}
+
+TEST_F(SqliteStoreTest, GarbageFileIsCorruptNotACrash) {
+  std::ofstream(path_, std::ios::binary) << std::string(8192, '\x5a');
+  auto r = open_sqlite_store(path_);
+  ASSERT_EQ(r.code(), Code::kCorrupt);
+  EXPECT_NE(r.error().message.find(path_), std::string::npos);
+}
+
+TEST_F(SqliteStoreTest, MissingFileWithoutCreateIsNotFound) {
+  SqliteOptions o;
+  o.create = false;
+  EXPECT_EQ(open_sqlite_store(path_, o).code(), Code::kNotFound);
+  EXPECT_FALSE(std::filesystem::exists(path_));
+}
+
+TEST_F(SqliteStoreTest, SeveralLogsInOneFileAreIndependent) {
+  SqliteOptions a, b;
+  a.log_name = "a";
+  b.log_name = "b";
+  auto la = open(1, a);
+  auto lb = open(2, b);
+  testing::append_n(*la, 4);
+  testing::append_n(*lb, 2);
+  EXPECT_EQ(la->cursor(), 4u);
+  EXPECT_EQ(lb->cursor(), 2u);
+  EXPECT_EQ(sql("SELECT count(*) FROM logs"), "2");
+  EXPECT_EQ(la->get({actor(2), 1}).code(), Code::kNotFound);
+}
+
+TEST_F(SqliteStoreTest, AutoSealReplacesRowsByAChunkAtomically) {
+  LogOptions lo;
+  lo.auto_seal_ops = 100;
+  auto log = open(1, {}, lo);
+  testing::append_n(*log, 250);
+  EXPECT_EQ(sql("SELECT count(*) FROM chunks"), "2");
+  EXPECT_EQ(sql("SELECT count(*) FROM ops WHERE payload IS NULL"), "200");
+  EXPECT_EQ(sql("SELECT count(*) FROM ops WHERE chunk IS NULL"), "50");
+  // Sealed ops read back from their chunk, unchanged.
+  auto op = log->get({actor(1), 42});
+  ASSERT_TRUE(op.is_ok()) << op.error().to_string();
+  EXPECT_EQ(op->op.payload, testing::bytes("op41"));
+  auto all = log->read(1, 1000);
+  ASSERT_TRUE(all.is_ok());
+  EXPECT_EQ(all->size(), 250u);
+  auto v = log->verify();
+  ASSERT_TRUE(v.is_ok()) << v.error().to_string();
+  EXPECT_EQ(v->chunks, 2u);
+  // A replica built from the same ops seals the same bytes.
+  auto replica = testing::memory_log(2);
+  ASSERT_TRUE(replica->merge_from(*log).is_ok());
+  auto seals = log->seals(actor(1)).value();
+  EXPECT_EQ(replica->seal(actor(1), 100, seals[0].digest).code(), Code::kOk);
+}
+
+TEST_F(SqliteStoreTest, FlippedByteInStoredChunkIsCorruptNamingIt) {
+  LogOptions lo;
+  lo.auto_seal_ops = 50;
+  {
+    auto log = open(1, {}, lo);
+    testing::append_n(*log, 60);
+  }
+  // Flip one payload byte inside the stored chunk (S43).
+  flip_chunk_byte(0, 100);
+  auto log = open(1, {}, lo);
+  const std::string name = actor(1).hex() + "/0";
+  auto op = log->get({actor(1), 3});
+  ASSERT_EQ(op.code(), Code::kCorrupt);
+  EXPECT_NE(op.error().message.find(name), std::string::npos) << op.error().message;
+  auto v = log->verify();
+  ASSERT_EQ(v.code(), Code::kCorrupt);
+  EXPECT_NE(v.error().message.find(name), std::string::npos);
+  // The unsealed tail is still readable.
+  EXPECT_TRUE(log->get({actor(1), 55}).is_ok());
+}
+
+TEST_F(SqliteStoreTest, FlippedPayloadInTailRowIsCorruptNamingTheOp) {
+  {
+    auto log = open(1);
+    testing::append_n(*log, 5);
+  }
+  sql("UPDATE ops SET payload = X'00' WHERE counter = 2");
+  auto log = open(1);
+  auto op = log->get({actor(1), 2});
+  ASSERT_EQ(op.code(), Code::kCorrupt);
+  EXPECT_NE(op.error().message.find(OpId{actor(1), 2}.to_string()), std::string::npos);
+  EXPECT_EQ(log->verify().code(), Code::kCorrupt);
+}
+
+TEST_F(SqliteStoreTest, TwoHandlesOnOneFileSeeEachOthersWrites) {
+  auto a = open(1);
+  auto b = open(2);
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(a->append(AppendRequest{}).is_ok());
+    ASSERT_TRUE(b->append(AppendRequest{}).is_ok());
+  }
+  EXPECT_EQ(a->cursor(), 39u);  // a's view as of its last write
+  auto c = open(3);
+  EXPECT_EQ(c->cursor(), 40u);
+  EXPECT_EQ(c->version_vector().get(actor(1)), 20u);
+  EXPECT_EQ(c->version_vector().get(actor(2)), 20u);
+  EXPECT_TRUE(c->verify().is_ok());
+  // b's ops depend on a's: the handles saw each other inside their transactions.
+  EXPECT_EQ(c->get({actor(2), 20})->op.deps.size(), 1u);
+}
+
+TEST_F(SqliteStoreTest, SameWriterInTwoHandlesNeverMintsAnIdTwice) {
+  auto a = open(1);
+  auto b = open(1);
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(a->append(AppendRequest{}).is_ok());
+    ASSERT_TRUE(b->append(AppendRequest{}).is_ok());
+  }
+  auto c = open(1);
+  EXPECT_EQ(c->cursor(), 20u);
+  EXPECT_EQ(c->version_vector().get(actor(1)), 20u);
+}
+
+TEST_F(SqliteStoreTest, BusyTimeoutExhaustedIsRetryableAndLeavesNothingPartial) {
+  SqliteOptions quick;
+  quick.busy_timeout_ms = 50;
+  auto log = open(1, quick);
+  testing::append_n(*log, 2);
+  sqlite3* holder = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &holder), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(holder, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  auto r = log->append(AppendRequest{});
+  ASSERT_EQ(r.code(), Code::kBusy);
+  EXPECT_TRUE(code_retryable(r.code()));
+  ASSERT_EQ(sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(holder);
+  auto again = log->append(AppendRequest{});
+  ASSERT_TRUE(again.is_ok());
+  EXPECT_EQ(again->counter, 3u);
+  EXPECT_EQ(sql("SELECT count(*) FROM ops"), "3");
+}
+
+TEST_F(SqliteStoreTest, ApplyAndChunksRoundTripThroughSqlite) {
+  auto src = testing::memory_log(5);
+  testing::append_n(*src, 30);
+  ASSERT_TRUE(src->seal(actor(5), 20).is_ok());
+  auto log = open(1);
+  auto chunk = src->get_chunk(actor(5), 0).value();
+  ASSERT_TRUE(log->put_chunk(chunk.bytes, chunk.seal.digest).is_ok());
+  ASSERT_TRUE(log->merge_from(*src).is_ok());
+  EXPECT_EQ(log->digest().value(), src->digest().value());
+  EXPECT_EQ(log->put_chunk(chunk.bytes).code(), Code::kOk);
+  auto forged = decode_chunk(chunk.bytes).value();
+  forged.ops[0].kind = 9;
+  EXPECT_EQ(log->put_chunk(encode_chunk(forged).value()).code(), Code::kImmutableViolation);
+  EXPECT_EQ(sql("PRAGMA integrity_check"), "ok");
+}
+
+}  // namespace
+}  // namespace weft
