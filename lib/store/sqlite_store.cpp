@@ -232,7 +232,7 @@ class SqliteStore final : public LogStore {
 
   struct Statements {
     Stmt begin, commit, rollback, data_version;
-    Stmt load_log, load_actors, insert_actor_no, put_actor, put_header, put_local_actor;
+    Stmt load_log, load_actors, new_actors, insert_actor_no, put_actor, put_header, put_local_actor;
     Stmt insert_op, op_meta, get_op, read_range, read_actor;
     Stmt insert_chunk, seal_rows, get_chunk;
   };
@@ -267,11 +267,19 @@ class SqliteStore final : public LogStore {
   Status migrate();
   Status prepare_all();
   Result<int64_t> data_version();
-  std::optional<int64_t> actor_no(const ActorId& a) const {
+  // The actor's number in this log. On a miss the actor table is re-read:
+  // another connection may have numbered the actor since we last looked.
+  Result<std::optional<int64_t>> actor_no(const ActorId& a) {
     auto it = actor_nos_.find(a);
-    if (it == actor_nos_.end()) return std::nullopt;
-    return it->second;
+    if (it == actor_nos_.end()) {
+      WEFT_TRY(sync_actors());
+      it = actor_nos_.find(a);
+      if (it == actor_nos_.end()) return std::optional<int64_t>();
+    }
+    return std::optional<int64_t>(it->second);
   }
+  // Reads actor numbers this connection has not seen yet.
+  Status sync_actors();
   Result<StoredOp> row_to_op(Stmt& s);
   Result<const Chunk*> chunk_for(int64_t actor_no, uint64_t index);
 
@@ -313,6 +321,7 @@ Result<std::unique_ptr<LogStore>> SqliteStore::open(const std::string& path,
   if (rc != SQLITE_OK) return store->error(rc, "open");
   sqlite3_extended_result_codes(db, 1);
   WEFT_TRY(store->setup(o));
+  WEFT_TRY(store->sync_actors());
   return std::unique_ptr<LogStore>(std::move(store));
 }
 
@@ -416,6 +425,8 @@ Status SqliteStore::prepare_all() {
       {&s.load_actors,
        "SELECT actor_no, actor, max_counter, last_lamport, covered, sealed_chunks, sealed_upto,"
        " last_chunk_digest, chain_upto, chain FROM actors WHERE log_id = ?1 ORDER BY actor_no"},
+      {&s.new_actors,
+       "SELECT actor_no, actor FROM actors WHERE log_id = ?1 AND actor_no >= ?2 ORDER BY actor_no"},
       {&s.insert_actor_no, "INSERT INTO actors(log_id, actor_no, actor) VALUES(?1, ?2, ?3)"},
       {&s.put_actor,
        "UPDATE actors SET max_counter = ?3, last_lamport = ?4, covered = ?5,"
@@ -453,6 +464,24 @@ Status SqliteStore::prepare_all() {
     if (rc != SQLITE_OK) return error(rc, std::string("prepare ") + sql);
   }
   return Status::ok();
+}
+
+Status SqliteStore::sync_actors() {
+  Stmt& s = stmts_->new_actors;
+  Using u(s);
+  s.bind(1, log_id_);
+  s.bind(2, static_cast<int64_t>(actors_.size()));
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    ActorId a;
+    if (s.i64(0) != static_cast<int64_t>(actors_.size()) || !read_fixed(s.blob(1), a.bytes)) {
+      return make_error(Code::kCorrupt, "sqlite: actors row " + std::to_string(s.i64(0)) +
+                                            " is damaged [" + path_ + "]");
+    }
+    actor_nos_.emplace(a, static_cast<int64_t>(actors_.size()));
+    actors_.push_back(a);
+  }
+  return rc == SQLITE_DONE ? Status::ok() : Status(error(rc, "read actors"));
 }
 
 Result<int64_t> SqliteStore::data_version() {
@@ -542,6 +571,7 @@ Result<StoredOp> SqliteStore::row_to_op(Stmt& s) {
   StoredOp out;
   out.cursor = u64(s.i64(0));
   const int64_t no = s.i64(1);
+  if (no >= static_cast<int64_t>(actors_.size())) WEFT_TRY(sync_actors());
   if (no < 0 || no >= static_cast<int64_t>(actors_.size())) {
     return make_error(Code::kCorrupt, "sqlite: op at cursor " + std::to_string(out.cursor) +
                                           " names unknown actor " + std::to_string(no));
@@ -590,7 +620,9 @@ Result<StoredOp> SqliteStore::row_to_op(Stmt& s) {
 
 Result<std::optional<OpMeta>> SqliteStore::op_meta(const OpId& id) {
   WEFT_TRY(check_usable());
-  auto no = actor_no(id.actor);
+  auto found = actor_no(id.actor);
+  WEFT_TRY(found);
+  auto no = found.value();
   if (!no) return std::optional<OpMeta>();
   Stmt& s = stmts_->op_meta;
   Using u(s);
@@ -611,7 +643,9 @@ Result<std::optional<OpMeta>> SqliteStore::op_meta(const OpId& id) {
 
 Result<std::optional<StoredOp>> SqliteStore::get_op(const OpId& id) {
   WEFT_TRY(check_usable());
-  auto no = actor_no(id.actor);
+  auto found = actor_no(id.actor);
+  WEFT_TRY(found);
+  auto no = found.value();
   if (!no) return std::optional<StoredOp>();
   Stmt& s = stmts_->get_op;
   Using u(s);
@@ -645,7 +679,9 @@ Status SqliteStore::read_range(uint64_t from, size_t max, std::vector<StoredOp>&
 Status SqliteStore::read_actor(const ActorId& actor, uint64_t first, size_t max,
                                std::vector<StoredOp>& out) {
   WEFT_TRY(check_usable());
-  auto no = actor_no(actor);
+  auto found = actor_no(actor);
+  WEFT_TRY(found);
+  auto no = found.value();
   if (!no) return Status::ok();
   Stmt& s = stmts_->read_actor;
   Using u(s);
@@ -664,7 +700,9 @@ Status SqliteStore::read_actor(const ActorId& actor, uint64_t first, size_t max,
 
 Result<std::optional<StoredChunk>> SqliteStore::get_chunk(const ActorId& actor, uint64_t index) {
   WEFT_TRY(check_usable());
-  auto no = actor_no(actor);
+  auto found = actor_no(actor);
+  WEFT_TRY(found);
+  auto no = found.value();
   if (!no) return std::optional<StoredChunk>();
   Stmt& s = stmts_->get_chunk;
   Using u(s);
@@ -727,7 +765,9 @@ Result<std::optional<LogHeader>> SqliteTxn::refresh() {
 
 Status SqliteTxn::put_op(const Op& op, const Hash& hash, uint64_t cursor) {
   if (WEFT_FAULT("store.write")) return make_error(Code::kIoError, "fault injected: store.write");
-  auto no = s_.actor_no(op.id.actor);
+  auto found = s_.actor_no(op.id.actor);
+  WEFT_TRY(found);
+  auto no = found.value();
   if (!no) {
     // A new actor gets the next number, inside this transaction.
     Stmt& a = s_.stmts_->insert_actor_no;
@@ -779,7 +819,9 @@ Status SqliteTxn::put_op(const Op& op, const Hash& hash, uint64_t cursor) {
 
 Status SqliteTxn::put_actor(const ActorState& a) {
   if (WEFT_FAULT("store.write")) return make_error(Code::kIoError, "fault injected: store.write");
-  auto no = s_.actor_no(a.actor);
+  auto found = s_.actor_no(a.actor);
+  WEFT_TRY(found);
+  auto no = found.value();
   if (!no) {
     // Known to the engine only through a dependency or a chunk seal: number it.
     Stmt& ins = s_.stmts_->insert_actor_no;
@@ -836,7 +878,9 @@ Status SqliteTxn::put_local_actor(const ActorId& actor) {
 
 Status SqliteTxn::put_chunk(const SealRecord& seal, std::span<const uint8_t> bytes) {
   if (WEFT_FAULT("store.write")) return make_error(Code::kIoError, "fault injected: store.write");
-  auto no = s_.actor_no(seal.actor);
+  auto found = s_.actor_no(seal.actor);
+  WEFT_TRY(found);
+  auto no = found.value();
   if (!no) return make_error(Code::kInternal, "sqlite: chunk of unknown actor " + seal.actor.hex());
   {
     Stmt& s = s_.stmts_->insert_chunk;
