@@ -2,14 +2,19 @@
 // measured in the same run (memcpy, BLAKE2b) so figures from a shared,
 // drifting machine can still be compared. Workload: 64-byte random payloads.
 //
-//   weft_bench [--json] [--ops N]
+//   weft_bench [--ops N] [--sqlite-ops-rss N]
+//   weft_bench --rss-child PATH N     (internal: the peak-RSS run)
 #include <sodium.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -19,6 +24,7 @@
 
 #include "weft/codec.hpp"
 #include "weft/log.hpp"
+#include "weft/sqlite_store.hpp"
 
 namespace {
 
@@ -40,14 +46,17 @@ double best_of(int reps, const std::function<double()>& f) {
   return best;
 }
 
-size_t rss_bytes() {
+// A field of /proc/self/status in bytes: "VmRSS:" now, "VmHWM:" the peak.
+size_t status_bytes(const char* field) {
   std::ifstream in("/proc/self/status");
   std::string line;
+  const size_t n = std::strlen(field);
   while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::strtoull(line.c_str() + 6, nullptr, 10) * 1024;
+    if (line.compare(0, n, field) == 0) return std::strtoull(line.c_str() + n, nullptr, 10) * 1024;
   }
   return 0;
 }
+size_t rss_bytes() { return status_bytes("VmRSS:"); }
 
 void die(const weft::Error& e, const char* what) {
   std::fprintf(stderr, "weft_bench: %s: %s\n", what, e.to_string().c_str());
@@ -89,12 +98,108 @@ void append_all(Log& log, const Payloads& p, size_t n, size_t per_call, int64_t 
   }
 }
 
+// Raw SQLite with weft's pragmas, inserting rows of an op row's size (a
+// 64-byte payload, a 32-byte hash, five integers) with one prepared
+// statement, `batch` rows per transaction: the reference for SQLite appends.
+double raw_sqlite_rows_per_s(const std::string& path, size_t n, size_t batch, bool full,
+                             const Payloads& p) {
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000",
+               nullptr, nullptr, nullptr);
+  sqlite3_exec(db, full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", nullptr,
+               nullptr, nullptr);
+  sqlite3_exec(db,
+               "CREATE TABLE rows(k INTEGER PRIMARY KEY, a INTEGER, b INTEGER, c INTEGER,"
+               " d INTEGER, payload BLOB, hash BLOB)",
+               nullptr, nullptr, nullptr);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "INSERT INTO rows VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1, &st, nullptr);
+  uint8_t hash[32] = {1};
+  auto t = Clock::now();
+  for (size_t i = 0; i < n; i += batch) {
+    sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+    for (size_t j = i; j < std::min(n, i + batch); ++j) {
+      auto pl = p.at(j);
+      sqlite3_bind_int64(st, 1, static_cast<int64_t>(j + 1));
+      sqlite3_bind_int64(st, 2, 1);
+      sqlite3_bind_int64(st, 3, static_cast<int64_t>(j + 1));
+      sqlite3_bind_int64(st, 4, static_cast<int64_t>(j + 1));
+      sqlite3_bind_int64(st, 5, 1'767'225'600'000);
+      sqlite3_bind_blob(st, 6, pl.data(), static_cast<int>(pl.size()), SQLITE_STATIC);
+      hash[0] = static_cast<uint8_t>(j);
+      sqlite3_bind_blob(st, 7, hash, 32, SQLITE_STATIC);
+      sqlite3_step(st);
+      sqlite3_reset(st);
+    }
+    sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+  }
+  double secs = seconds_since(t);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return n / secs;
+}
+
+double sqlite_append_ops_per_s(const std::string& path, size_t n, bool full, const Payloads& p,
+                               int64_t ts0) {
+  weft::SqliteOptions so;
+  so.synchronous_full = full;
+  auto log = must(weft::open_sqlite_log(path, so), "open sqlite");
+  auto t = Clock::now();
+  append_all(*log, p, n, 1000, ts0);
+  return n / seconds_since(t);
+}
+
+// The child of the peak-RSS figure: append n ops, read them all back, print
+// the peak resident set in bytes.
+int rss_child(const std::string& path, size_t n) {
+  const Payloads p(1 << 16);
+  {
+    auto log = must(weft::open_sqlite_log(path), "open sqlite");
+    append_all(*log, p, n, 1000, 1'767'225'600'000);
+    uint64_t read = 0;
+    for (uint64_t from = 1; from <= n; from += 4096) {
+      read += must(log->read(from, 4096), "read back").size();
+    }
+    if (read != n) std::abort();
+  }
+  std::printf("%zu\n", status_bytes("VmHWM:"));
+  return 0;
+}
+
+double peak_rss_mb_of_child(const std::string& path, size_t n) {
+  int fds[2];
+  if (::pipe(fds) != 0) return -1;
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(fds[1], 1);
+    std::string count = std::to_string(n);
+    ::execl("/proc/self/exe", "weft_bench", "--rss-child", path.c_str(), count.c_str(), nullptr);
+    ::_exit(127);
+  }
+  ::close(fds[1]);
+  char buf[64] = {};
+  ssize_t got = ::read(fds[0], buf, sizeof buf - 1);
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (got <= 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return -1;
+  return std::strtod(buf, nullptr) / (1024.0 * 1024.0);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   size_t n = 200'000;
+  size_t rss_ops = 10'000'000;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--ops") == 0 && i + 1 < argc) n = std::strtoull(argv[++i], nullptr, 10);
+    if (std::strcmp(argv[i], "--sqlite-ops-rss") == 0 && i + 1 < argc) {
+      rss_ops = std::strtoull(argv[++i], nullptr, 10);
+    }
+    if (std::strcmp(argv[i], "--rss-child") == 0 && i + 2 < argc) {
+      return rss_child(argv[i + 1], std::strtoull(argv[i + 2], nullptr, 10));
+    }
   }
   if (sodium_init() < 0) return 1;
   std::map<std::string, double> out;
@@ -221,6 +326,49 @@ int main(int argc, char** argv) {
       if (stats.applied != fork) std::abort();
       return s;
     });
+  }
+
+  // SQLite: appends in batches of 1,000 against raw SQLite rows of the same
+  // size; open time of a 1M-op log; peak RSS over 10M ops in a child.
+  {
+    char tmpl[] = "/tmp/weft-bench-XXXXXX";
+    const std::string dir = ::mkdtemp(tmpl);
+    out["ref_sqlite_rows_per_s"] = raw_sqlite_rows_per_s(dir + "/raw.db", n, 1000, false, payloads);
+    out["ref_sqlite_full_rows_per_s"] =
+        raw_sqlite_rows_per_s(dir + "/raw-full.db", n, 1000, true, payloads);
+    out["sqlite_append_ops_per_s"] = sqlite_append_ops_per_s(dir + "/a.db", n, false, payloads, ts0);
+    out["sqlite_append_full_ops_per_s"] =
+        sqlite_append_ops_per_s(dir + "/a-full.db", n, true, payloads, ts0);
+    out["sqlite_append_vs_raw"] = out["sqlite_append_ops_per_s"] / out["ref_sqlite_rows_per_s"];
+    out["sqlite_append_full_vs_raw"] =
+        out["sqlite_append_full_ops_per_s"] / out["ref_sqlite_full_rows_per_s"];
+
+    const std::string big = dir + "/1m.db";
+    {
+      auto log = must(weft::open_sqlite_log(big), "open sqlite");
+      append_all(*log, payloads, 1'000'000, 1000, ts0);
+    }
+    const std::string small = dir + "/small.db";
+    {
+      auto log = must(weft::open_sqlite_log(small), "open sqlite");
+      append_all(*log, payloads, 1000, 1000, ts0);
+    }
+    auto open_ms = [&](const std::string& path) {
+      return 1e3 * best_of(5, [&] {
+        auto t = Clock::now();
+        auto log = must(weft::open_sqlite_log(path), "open sqlite");
+        double s = seconds_since(t);
+        if (log->cursor() == 0) std::abort();
+        return s;
+      });
+    };
+    out["sqlite_open_ms_1m"] = open_ms(big);
+    out["sqlite_open_ms_1k"] = open_ms(small);
+    if (rss_ops > 0) {
+      out["sqlite_rss_mb_10m"] = peak_rss_mb_of_child(dir + "/rss.db", rss_ops);
+      out["sqlite_rss_ops"] = static_cast<double>(rss_ops);
+    }
+    std::filesystem::remove_all(dir);
   }
 
   // Ratios to the same run's references.

@@ -1,7 +1,8 @@
 """Sums weft's test results into one closing line: "N passed, N failed".
 
-Each meson test that wrote GoogleTest JSON reports counts its test cases;
-any other meson test counts as one. Build or configure failures passed in
+Each meson test that wrote GoogleTest JSON reports counts its test cases
+(a skipped case is reported as skipped, never as passed); any other meson
+test counts as one. Build or configure failures passed in
 as the second argument count as failures.
 """
 import json
@@ -10,7 +11,7 @@ import sys
 
 
 def gtest_counts(report_dir: pathlib.Path, name: str):
-    """(passed, failed) from the GoogleTest JSON report of executable `name`, or None."""
+    """(passed, failed, skipped) from the GoogleTest JSON report of `name`, or None."""
     path = report_dir / f"{name}.json"
     if not path.exists():
         return None
@@ -18,15 +19,22 @@ def gtest_counts(report_dir: pathlib.Path, name: str):
         data = json.loads(path.read_text())
     except ValueError:
         return None
-    tests = data.get("tests", 0)
-    failures = data.get("failures", 0) + data.get("errors", 0)
-    return tests - failures, failures
+    passed = failed = skipped = 0
+    for suite in data.get("testsuites", []):
+        for case in suite.get("testsuite", []):
+            if case.get("failures"):
+                failed += 1
+            elif case.get("result") == "SKIPPED":
+                skipped += 1
+            else:
+                passed += 1
+    return passed, failed, skipped
 
 
 def main() -> int:
     results = pathlib.Path(sys.argv[1])
     failed_steps = int(sys.argv[2]) if len(sys.argv) > 2 else 0
-    passed, failed = 0, failed_steps
+    passed, failed, skipped_cases = 0, failed_steps, 0
     for log in sorted(results.glob("*.testlog.json")):
         build = log.name[: -len(".testlog.json")]
         for line in log.read_text().splitlines():
@@ -38,18 +46,21 @@ def main() -> int:
             exe = pathlib.Path(entry.get("command", [""])[0]).name
             counts = gtest_counts(results / build, exe)
             if counts is not None:
-                p, f = counts
+                p, f, k = counts
                 # A crash after the report was written still fails the test.
                 if not ok and not skipped and f == 0:
                     f = 1
-                passed, failed = passed + p, failed + f
+                passed, failed, skipped_cases = passed + p, failed + f, skipped_cases + k
             elif skipped:
                 continue
             elif ok:
                 passed += 1
             else:
                 failed += 1
-    print(f"{passed} passed, {failed} failed")
+    line = f"{passed} passed, {failed} failed"
+    if skipped_cases:
+        line += f", {skipped_cases} skipped"
+    print(line)
     return 1 if failed else 0
 
 

@@ -155,6 +155,10 @@ class Log {
   ActorId actor_;
   uint64_t auto_seal_ops_ = 0;
   bool reload_ = false;  // a write failed: reload state from the store first
+  // The local actor's unsealed ops, kept while auto-sealing so a seal need
+  // not read them back (at most auto_seal_ops_ + one append's worth).
+  // Empty after a reload: sealing then reads the store.
+  std::vector<Op> tail_;
   uint64_t cursor_ = 0;
   uint32_t epoch_ = 0;
   std::vector<ActorState> actors_;

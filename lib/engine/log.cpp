@@ -126,6 +126,7 @@ Result<std::unique_ptr<Log>> Log::open_memory(LogOptions options) {
 }
 
 void Log::load_header(const LogHeader& header) {
+  tail_.clear();
   cursor_ = header.cursor;
   epoch_ = header.epoch;
   actors_ = header.actors;
@@ -422,6 +423,16 @@ Result<std::vector<OpId>> Log::append_many(std::span<const AppendRequest> reques
   Status s = write_staged(st, *txn.value());
   if (s) s = txn.value()->commit();
   if (!s) return fail(s.error());
+  if (auto_seal_ops_ > 0) {
+    const ActorState& a = actors_[self];
+    // Keep the tail only while it is exactly the unsealed range.
+    if (tail_.empty() ? minted.front().id.counter == a.sealed_upto + 1
+                      : tail_.back().id.counter + 1 == minted.front().id.counter) {
+      for (Op& op : minted) tail_.push_back(std::move(op));
+    } else {
+      tail_.clear();
+    }
+  }
   auto_seal_locked();
   return ids;
 }
@@ -660,19 +671,27 @@ Result<SealRecord> Log::seal_locked(const ActorId& actor, uint64_t last,
                                                   " ops, over the chunk limit of " +
                                                   std::to_string(options_.limits.max_ops));
   }
-  std::vector<StoredOp> stored;
-  WEFT_TRY(store_->read_actor(actor, first, last - first + 1, stored));
-  if (stored.size() != last - first + 1) {
-    return make_error(Code::kCorrupt, "seal: store is missing ops of " + actor.hex());
-  }
   Chunk chunk{actor, a.sealed_chunks, a.last_chunk_digest, {}};
-  chunk.ops.reserve(stored.size());
-  for (StoredOp& s : stored) {
-    if (op_hash(s.op) != s.hash) {
-      return make_error(Code::kCorrupt, "seal: op " + s.op.id.to_string() +
-                                            " does not match its stored hash");
+  const uint64_t count = last - first + 1;
+  const bool from_tail = actor == actor_ && !tail_.empty() &&
+                         tail_.front().id.counter == first && tail_.size() >= count;
+  if (from_tail) {
+    // Minted here and committed: no need to read them back.
+    chunk.ops.assign(tail_.begin(), tail_.begin() + static_cast<ptrdiff_t>(count));
+  } else {
+    std::vector<StoredOp> stored;
+    WEFT_TRY(store_->read_actor(actor, first, count, stored));
+    if (stored.size() != count) {
+      return make_error(Code::kCorrupt, "seal: store is missing ops of " + actor.hex());
     }
-    chunk.ops.push_back(std::move(s.op));
+    chunk.ops.reserve(stored.size());
+    for (StoredOp& s : stored) {
+      if (op_hash(s.op) != s.hash) {
+        return make_error(Code::kCorrupt, "seal: op " + s.op.id.to_string() +
+                                              " does not match its stored hash");
+      }
+      chunk.ops.push_back(std::move(s.op));
+    }
   }
   auto bytes = encode_chunk(chunk);
   WEFT_TRY(bytes);
@@ -695,6 +714,7 @@ Result<SealRecord> Log::seal_locked(const ActorId& actor, uint64_t last,
     return s.error();
   }
   actors_[*ai] = next;
+  if (from_tail) tail_.erase(tail_.begin(), tail_.begin() + static_cast<ptrdiff_t>(count));
   return rec;
 }
 

@@ -48,7 +48,7 @@ CREATE TABLE actors(
   UNIQUE (log_id, actor)
 ) WITHOUT ROWID;
 CREATE TABLE ops(
-  log_id INTEGER NOT NULL REFERENCES logs(log_id),
+  log_id INTEGER NOT NULL,
   cursor INTEGER NOT NULL,
   actor_no INTEGER NOT NULL,
   counter INTEGER NOT NULL,
