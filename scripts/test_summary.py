@@ -1,12 +1,13 @@
 """Sums weft's test results into one closing line: "N passed, N failed".
 
 Each meson test that wrote GoogleTest JSON reports counts its test cases
-(a skipped case is reported as skipped, never as passed); any other meson
-test counts as one. Build or configure failures passed in
+(a skipped case is reported as skipped, never as passed); a TAP test counts
+its "ok" and "not ok" lines; any other meson test counts as one. Build or configure failures passed in
 as the second argument count as failures.
 """
 import json
 import pathlib
+import re
 import sys
 
 
@@ -31,6 +32,13 @@ def gtest_counts(report_dir: pathlib.Path, name: str):
     return passed, failed, skipped
 
 
+def tap_counts(stdout: str):
+    """(passed, failed) from TAP lines in a test's output, or None if it has none."""
+    ok = len(re.findall(r"^ok \d+", stdout, re.M))
+    not_ok = len(re.findall(r"^not ok \d+", stdout, re.M))
+    return (ok, not_ok) if ok or not_ok else None
+
+
 def main() -> int:
     results = pathlib.Path(sys.argv[1])
     failed_steps = int(sys.argv[2]) if len(sys.argv) > 2 else 0
@@ -53,6 +61,11 @@ def main() -> int:
                 passed, failed, skipped_cases = passed + p, failed + f, skipped_cases + k
             elif skipped:
                 continue
+            elif tap_counts(entry.get("stdout") or "") is not None:
+                p, f = tap_counts(entry.get("stdout") or "")
+                if not ok and f == 0:
+                    f = 1
+                passed, failed = passed + p, failed + f
             elif ok:
                 passed += 1
             else:

@@ -37,6 +37,11 @@ Result<Bytes> encode_chunk(const Chunk& chunk);
 // to, so a chunk has exactly one byte form and one digest.
 Result<Chunk> decode_chunk(std::span<const uint8_t> bytes, const Limits& limits = {});
 
+Bytes encode_version_vector(const VersionVector& vv);
+// Entries must be sorted by actor with counters >= 1 (MALFORMED otherwise).
+Result<VersionVector> decode_version_vector(std::span<const uint8_t> bytes,
+                                            const Limits& limits = {});
+
 // The seal record of encoded chunk bytes (digest = BLAKE2b-256 of `bytes`).
 SealRecord seal_record(const Chunk& chunk, std::span<const uint8_t> bytes);
 

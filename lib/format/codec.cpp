@@ -572,6 +572,46 @@ Result<Chunk> decode_chunk(std::span<const uint8_t> input, const Limits& limits)
   });
 }
 
+Bytes encode_version_vector(const VersionVector& vv) {
+  fb::FlatBufferBuilder fbb(64 + vv.size() * 24);
+  std::vector<wire::ClockEntry> entries(vv.size());
+  for (size_t i = 0; i < vv.size(); ++i) {
+    std::memcpy(entries[i].mutable_actor().mutable_b()->Data(), vv.entries()[i].first.bytes.data(),
+                kActorIdSize);
+    entries[i].mutate_counter(vv.entries()[i].second);
+  }
+  auto v = entries.empty() ? 0 : fbb.CreateVectorOfStructs(entries);
+  auto body = wire::CreateVersionVector(fbb, v);
+  return finish(fbb, wire::Body::VersionVector, body.Union());
+}
+
+Result<VersionVector> decode_version_vector(std::span<const uint8_t> input, const Limits& limits) {
+  return with_aligned(input, [&](std::span<const uint8_t> bytes) -> Result<VersionVector> {
+    auto msg = open_message(bytes, limits, wire::Body::VersionVector);
+    WEFT_TRY(msg);
+    const auto* entries = msg.value()->body_as_VersionVector()->entries();
+    VersionVector vv;
+    if (entries == nullptr) return vv;
+    WEFT_TRY(check_aligned(entries, "version_vector.entries"));
+    if (entries->size() > limits.max_actors) {
+      return malformed("version_vector.entries: over the limit of " +
+                       std::to_string(limits.max_actors) + " actors");
+    }
+    ActorId prev;
+    for (uint32_t i = 0; i < entries->size(); ++i) {
+      const wire::ClockEntry* e = entries->Get(i);
+      ActorId a;
+      std::memcpy(a.bytes.data(), e->actor().b()->Data(), kActorIdSize);
+      const std::string at = "version_vector.entries[" + std::to_string(i) + "]";
+      if (e->counter() == 0) return malformed(at + ".counter: 0");
+      if (i > 0 && !(prev < a)) return malformed(at + ".actor: not sorted or repeated");
+      vv.set(a, e->counter());
+      prev = a;
+    }
+    return vv;
+  });
+}
+
 SealRecord seal_record(const Chunk& chunk, std::span<const uint8_t> bytes) {
   return SealRecord{chunk.actor, chunk.index, chunk.first(), chunk.last(), chunk.prev_digest,
                     blake2b_256(bytes)};

@@ -1,0 +1,606 @@
+/*
+ * weft.h: the stable C ABI of weft, a durable, replicated, append-only
+ * operation log. If it is not in this file, it is not a published API.
+ *
+ * Conventions (docs/c-api.md):
+ *  - Every fallible function returns a status: WEFT_OK (0) or one of the
+ *    canonical codes below, whose values never change. On failure,
+ *    weft_last_error() describes it and every output is NULL or zero.
+ *  - Handles returned through an `out` parameter belong to the caller, who
+ *    releases them with the matching _free function (which accepts NULL).
+ *    Child handles (iterators) keep their parent alive: handles may be
+ *    freed in any order.
+ *  - Output bytes come in a weft_buf, released with weft_buf_free. Input
+ *    bytes are (pointer, length) pairs and are copied; a NULL pointer is
+ *    allowed only with length 0. Text is UTF-8, NUL-terminated.
+ *  - Borrowed pointers (in weft_op_view, weft_error) say which call
+ *    invalidates them.
+ *  - No global initialisation or shutdown.
+ *  - Thread-safety: each opaque type ends its documentation with one
+ *    label: immutable, internally synchronized, or one thread at a time.
+ *  - No C++ exception ever crosses this boundary.
+ */
+#ifndef WEFT_WEFT_H
+#define WEFT_WEFT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#define WEFT_API __declspec(dllexport)
+#elif defined(__GNUC__)
+#define WEFT_API __attribute__((visibility("default")))
+#else
+#define WEFT_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- versions */
+
+#define WEFT_VERSION_MAJOR 0
+#define WEFT_VERSION_MINOR 1
+#define WEFT_VERSION_PATCH 0
+/* MAJOR * 10000 + MINOR * 100 + PATCH */
+#define WEFT_VERSION_NUMBER 100
+
+/**
+ * The version of the library loaded at run time, as WEFT_VERSION_NUMBER.
+ * Bindings compare it with the header they were built against.
+ * Thread-safe. @since 0.1
+ */
+WEFT_API uint32_t weft_version_number(void);
+
+/** The run-time version as "MAJOR.MINOR.PATCH"; static storage. @since 0.1 */
+WEFT_API const char *weft_version_string(void);
+
+/* ----------------------------------------------------------------- status */
+
+/* Canonical status codes: append-only, never renumbered. */
+typedef enum weft_status_code {
+  WEFT_OK = 0,
+  WEFT_INVALID_ARGUMENT = 1,
+  WEFT_MALFORMED = 2,
+  WEFT_UNSUPPORTED_VERSION = 3,
+  WEFT_CHECKSUM_MISMATCH = 4,
+  WEFT_IMMUTABLE_VIOLATION = 5,
+  WEFT_NOT_CONTIGUOUS = 6,
+  WEFT_MISSING_DEPENDENCY = 7,
+  WEFT_CONFLICT = 8,
+  WEFT_CURSOR_MISMATCH = 9,
+  WEFT_STALE_EPOCH = 10,
+  WEFT_PERMISSION_DENIED = 11,
+  WEFT_NOT_FOUND = 12,
+  WEFT_CANCELLED = 13,
+  WEFT_TIMEOUT = 14,
+  WEFT_BUSY = 15,
+  WEFT_IO_ERROR = 16,
+  WEFT_CORRUPT = 17,
+  WEFT_RESOURCE_EXHAUSTED = 18,
+  WEFT_INTERNAL = 19
+} weft_status_code;
+
+/** "OK", "MALFORMED", ...; "UNKNOWN" for other values. Static storage. @since 0.1 */
+WEFT_API const char *weft_status_name(int32_t status);
+
+/**
+ * 1 if a request that failed with `status` may succeed later unchanged
+ * (BUSY, TIMEOUT, IO_ERROR, RESOURCE_EXHAUSTED, MISSING_DEPENDENCY), else 0.
+ * @since 0.1
+ */
+WEFT_API int32_t weft_status_retryable(int32_t status);
+
+/* The last failure on the calling thread. */
+typedef struct weft_error {
+  int32_t code;        /* a weft_status_code; WEFT_OK after a successful call */
+  uint32_t reserved;
+  const char *message; /* UTF-8, NUL-terminated, never NULL; "" after success */
+  size_t message_len;
+} weft_error;
+
+/**
+ * The outcome of the last weft call made on this thread: its code and a
+ * message naming what was wrong (which op, field, chunk or file). Never
+ * NULL. Every weft call resets it, so read it right after the call that
+ * failed. The pointer and its message stay valid until the next weft call
+ * on this thread. Thread-local. @since 0.1
+ */
+WEFT_API const weft_error *weft_last_error(void);
+
+/* ---------------------------------------------------------------- buffers */
+
+/* Bytes owned by weft and handed to the caller. */
+typedef struct weft_buf {
+  uint8_t *data;
+  size_t len;
+} weft_buf;
+
+/**
+ * Releases `buf->data` and sets `buf` to {NULL, 0}. NULL, or a buffer
+ * already released, is a no-op. Use this, never free(). @since 0.1
+ */
+WEFT_API void weft_buf_free(weft_buf *buf);
+
+/* A list of byte strings (the batches of a diff). Immutable. */
+typedef struct weft_bufs weft_bufs;
+
+/** The number of byte strings in `bufs` (0 for NULL). @since 0.1 */
+WEFT_API size_t weft_bufs_count(const weft_bufs *bufs);
+
+/**
+ * Borrows byte string `index` of `bufs`: *data and *len stay valid until
+ * weft_bufs_free(bufs).
+ * Returns WEFT_OK, or WEFT_INVALID_ARGUMENT (NULL argument, index out of range).
+ * @since 0.1
+ */
+WEFT_API int32_t weft_bufs_at(const weft_bufs *bufs, size_t index, const uint8_t **data,
+                              size_t *len);
+
+/** Releases `bufs`; NULL is a no-op. @since 0.1 */
+WEFT_API void weft_bufs_free(weft_bufs *bufs);
+
+/* ------------------------------------------------------------- identities */
+
+typedef struct weft_actor {
+  uint8_t bytes[16];
+} weft_actor;
+
+typedef struct weft_op_id {
+  weft_actor actor;
+  uint64_t counter; /* from 1, contiguous per actor */
+} weft_op_id;
+
+typedef struct weft_hash {
+  uint8_t bytes[32];
+} weft_hash;
+
+/* The record of a sealed chunk. */
+typedef struct weft_seal {
+  weft_actor actor;
+  uint64_t index; /* 0-based chunk number of the actor */
+  uint64_t first; /* counter range [first, last] */
+  uint64_t last;
+  weft_hash prev_digest; /* zeros for chunk 0 */
+  weft_hash digest;      /* BLAKE2b-256 of the chunk's bytes */
+} weft_seal;
+
+/*
+ * A borrowed view of one op. Pointers inside stay valid as long as the
+ * object the view was taken from (documented at each function).
+ */
+typedef struct weft_op_view {
+  weft_op_id id;
+  uint64_t lamport;
+  uint64_t cursor;   /* position in the log's apply order; 0 outside a log */
+  int64_t timestamp_ms;
+  uint32_t kind;
+  uint32_t reserved;
+  const weft_op_id *deps; /* explicit dependencies, canonical order */
+  size_t deps_len;
+  const uint8_t *payload;
+  size_t payload_len;
+  weft_hash hash; /* BLAKE2b-256 of the op's content */
+} weft_op_view;
+
+/* ------------------------------------------------------------------- logs */
+
+/* Options for opening a log. Initialise with weft_log_options_init. */
+typedef struct weft_log_options {
+  uint32_t struct_size;       /* sizeof(weft_log_options), set by _init */
+  uint32_t has_actor;         /* nonzero: append as `actor` */
+  weft_actor actor;           /* else the one stored with the log, or a new random one */
+  uint32_t synchronous_full;  /* SQLite: nonzero for synchronous=FULL (survives power loss) */
+  uint32_t busy_timeout_ms;   /* SQLite: wait for another writer's lock (default 5000) */
+  uint32_t create;            /* SQLite: create the file and log if missing (default 1) */
+  uint32_t reserved;
+  const char *log_name;       /* SQLite: the log within the file; NULL means "main" */
+  uint64_t auto_seal_ops;     /* seal own ops every N; UINT64_MAX (default): the store's choice */
+  uint32_t max_ops;           /* per batch or chunk (default 1048576) */
+  uint32_t max_payload_bytes; /* per op (default 16 MiB) */
+  uint32_t max_deps_per_op;   /* default 1024 */
+  uint32_t max_actors;        /* per message (default 65536) */
+  uint64_t max_message_bytes; /* default 256 MiB */
+} weft_log_options;
+
+/** Fills `opts` with the defaults. NULL is a no-op. @since 0.1 */
+WEFT_API void weft_log_options_init(weft_log_options *opts);
+
+/*
+ * A log: the engine over a store. Internally synchronized: every function
+ * taking a weft_log may be called from any thread.
+ */
+typedef struct weft_log weft_log;
+
+/**
+ * Opens a new, empty in-memory log. `opts` may be NULL (defaults).
+ * Returns WEFT_OK and *out, or WEFT_INVALID_ARGUMENT (out is NULL,
+ * opts->struct_size too small), WEFT_RESOURCE_EXHAUSTED.
+ * The caller owns *out (weft_log_free). @since 0.1
+ */
+WEFT_API int32_t weft_log_open_memory(weft_log **out, const weft_log_options *opts);
+
+/**
+ * Opens (creating if opts->create) the log opts->log_name in the SQLite
+ * database at `path` (UTF-8). `opts` may be NULL (defaults).
+ * Returns WEFT_OK and *out, or WEFT_INVALID_ARGUMENT (NULL out or path, bad
+ * options, a database of another application), WEFT_NOT_FOUND (missing
+ * and create is 0), WEFT_CORRUPT (not a database, or damaged),
+ * WEFT_UNSUPPORTED_VERSION (a newer weft schema), WEFT_IO_ERROR, WEFT_BUSY.
+ * The caller owns *out (weft_log_free). @since 0.1
+ */
+WEFT_API int32_t weft_log_open_sqlite(weft_log **out, const char *path,
+                                      const weft_log_options *opts);
+
+/**
+ * Releases the caller's reference. The log closes when its iterators are
+ * released too. NULL is a no-op. @since 0.1
+ */
+WEFT_API void weft_log_free(weft_log *log);
+
+/** The writer id this log appends as. WEFT_OK, or WEFT_INVALID_ARGUMENT. @since 0.1 */
+WEFT_API int32_t weft_log_actor(const weft_log *log, weft_actor *out);
+
+/** The number of ops applied (the last op's cursor). WEFT_OK or WEFT_INVALID_ARGUMENT. @since 0.1 */
+WEFT_API int32_t weft_log_cursor(const weft_log *log, uint64_t *out);
+
+/** The capability epoch. WEFT_OK or WEFT_INVALID_ARGUMENT. @since 0.1 */
+WEFT_API int32_t weft_log_epoch(const weft_log *log, uint32_t *out);
+
+/**
+ * Raises the capability epoch, durably; batches of older epochs are then
+ * refused as STALE_EPOCH. Returns WEFT_OK, WEFT_INVALID_ARGUMENT (NULL log,
+ * or `epoch` below the current one), or a store error (WEFT_BUSY,
+ * WEFT_IO_ERROR, ...). @since 0.1
+ */
+WEFT_API int32_t weft_log_set_epoch(weft_log *log, uint32_t epoch);
+
+/**
+ * Appends one op with `payload` and `kind`, depending on the log's current
+ * heads, stamped with the wall clock, in its own transaction.
+ * Returns WEFT_OK and *out (may be NULL if not wanted), or
+ * WEFT_INVALID_ARGUMENT (NULL log, NULL payload with len > 0, payload over
+ * the limit), or a store error (WEFT_BUSY, WEFT_IO_ERROR, ...).
+ * @since 0.1
+ */
+WEFT_API int32_t weft_log_append(weft_log *log, const uint8_t *payload, size_t payload_len,
+                                 uint32_t kind, weft_op_id *out);
+
+/* An append with every field explicit. Initialise with weft_append_request_init. */
+typedef struct weft_append_request {
+  uint32_t struct_size;
+  uint32_t kind;
+  const uint8_t *payload;
+  size_t payload_len;
+  uint32_t has_timestamp; /* nonzero: use timestamp_ms, else the wall clock */
+  uint32_t has_deps;      /* nonzero: depend on deps[], else on the heads */
+  int64_t timestamp_ms;
+  const weft_op_id *deps;
+  size_t deps_len;
+} weft_append_request;
+
+/** Fills `req` with defaults (no payload, heads, wall clock). NULL is a no-op. @since 0.1 */
+WEFT_API void weft_append_request_init(weft_append_request *req);
+
+/**
+ * Appends the ops of `reqs[0..count)` in one transaction: all or none.
+ * `out` (may be NULL) receives `count` ids.
+ * Returns WEFT_OK, WEFT_INVALID_ARGUMENT (NULL log or reqs with count > 0,
+ * bad struct_size, a self-dependency, a payload over the limit),
+ * WEFT_MISSING_DEPENDENCY (an explicit dependency is not in the log), or a
+ * store error. @since 0.1
+ */
+WEFT_API int32_t weft_log_append_many(weft_log *log, const weft_append_request *reqs,
+                                      size_t count, weft_op_id *out);
+
+/*
+ * What an apply committed. Immutable: safe to read from any thread.
+ */
+typedef struct weft_ack weft_ack;
+
+typedef struct weft_ack_info {
+  uint64_t batch_id;
+  uint64_t seq;
+  int32_t status; /* WEFT_OK, or a batch-level refusal (STALE_EPOCH, PERMISSION_DENIED) */
+  uint32_t reserved;
+  uint64_t cursor;
+  size_t applied;
+  size_t duplicates;
+  size_t rejected;
+} weft_ack_info;
+
+/**
+ * Applies an encoded batch (the wire format) with the five apply rules, in
+ * one transaction. A refusal of the batch or of single ops is reported in
+ * the ack, not as a status.
+ * Returns WEFT_OK and *out, or WEFT_INVALID_ARGUMENT (NULL log or out, NULL
+ * bytes with len > 0), WEFT_MALFORMED (bytes that are not a valid batch;
+ * nothing applied), WEFT_UNSUPPORTED_VERSION, or a store error (nothing
+ * applied). The caller owns *out (weft_ack_free). @since 0.1
+ */
+WEFT_API int32_t weft_log_apply(weft_log *log, const uint8_t *batch, size_t batch_len,
+                                weft_ack **out);
+
+/** The ack's summary. WEFT_OK or WEFT_INVALID_ARGUMENT. @since 0.1 */
+WEFT_API int32_t weft_ack_get_info(const weft_ack *ack, weft_ack_info *out);
+
+/** Applied op `index`. WEFT_OK, or WEFT_INVALID_ARGUMENT (NULL, out of range). @since 0.1 */
+WEFT_API int32_t weft_ack_get_applied(const weft_ack *ack, size_t index, weft_op_id *out);
+
+/** Duplicate op `index`. WEFT_OK, or WEFT_INVALID_ARGUMENT. @since 0.1 */
+WEFT_API int32_t weft_ack_get_duplicate(const weft_ack *ack, size_t index, weft_op_id *out);
+
+/**
+ * Rejected op `index` and its code (a weft_status_code).
+ * WEFT_OK, or WEFT_INVALID_ARGUMENT. @since 0.1
+ */
+WEFT_API int32_t weft_ack_get_rejected(const weft_ack *ack, size_t index, weft_op_id *out,
+                                       int32_t *code);
+
+/** The ack's wire encoding. WEFT_OK, WEFT_INVALID_ARGUMENT. Caller owns *out. @since 0.1 */
+WEFT_API int32_t weft_ack_encode(const weft_ack *ack, weft_buf *out);
+
+/**
+ * Decodes an encoded ack. WEFT_OK and *out, or WEFT_INVALID_ARGUMENT,
+ * WEFT_MALFORMED, WEFT_UNSUPPORTED_VERSION. Caller owns *out. @since 0.1
+ */
+WEFT_API int32_t weft_ack_decode(const uint8_t *bytes, size_t len, weft_ack **out);
+
+/** Releases `ack`; NULL is a no-op. @since 0.1 */
+WEFT_API void weft_ack_free(weft_ack *ack);
+
+/*
+ * An iterator over a log's ops in cursor order. It keeps its log alive.
+ * One thread at a time.
+ */
+typedef struct weft_iter weft_iter;
+
+/**
+ * Starts reading at `from_cursor` (1 is the first op), at most `max` ops
+ * (UINT64_MAX: to the end as of each page read).
+ * Returns WEFT_OK and *out, or WEFT_INVALID_ARGUMENT. Caller owns *out.
+ * @since 0.1
+ */
+WEFT_API int32_t weft_log_read(weft_log *log, uint64_t from_cursor, uint64_t max,
+                               weft_iter **out);
+
+/**
+ * Advances: *has_op is 1 and *view describes the next op, or *has_op is 0
+ * at the end. The view's pointers stay valid until the next
+ * weft_iter_next on `iter` or weft_iter_free(iter).
+ * Returns WEFT_OK, WEFT_INVALID_ARGUMENT, or a store error (WEFT_CORRUPT
+ * naming a damaged op or chunk, WEFT_IO_ERROR, ...). @since 0.1
+ */
+WEFT_API int32_t weft_iter_next(weft_iter *iter, weft_op_view *view, uint32_t *has_op);
+
+/** Releases `iter`; NULL is a no-op. @since 0.1 */
+WEFT_API void weft_iter_free(weft_iter *iter);
+
+/* One op owned by the caller. Immutable. */
+typedef struct weft_op weft_op;
+
+/**
+ * Gets op `id`. Returns WEFT_OK and *out, WEFT_NOT_FOUND if it is not in
+ * the log, WEFT_INVALID_ARGUMENT, or a store error (WEFT_CORRUPT, ...).
+ * Caller owns *out (weft_op_free). @since 0.1
+ */
+WEFT_API int32_t weft_log_get(weft_log *log, const weft_op_id *id, weft_op **out);
+
+/** A view of `op`, valid until weft_op_free(op). WEFT_OK or WEFT_INVALID_ARGUMENT. @since 0.1 */
+WEFT_API int32_t weft_op_get_view(const weft_op *op, weft_op_view *out);
+
+/** Releases `op`; NULL is a no-op. @since 0.1 */
+WEFT_API void weft_op_free(weft_op *op);
+
+/**
+ * Copies the log's heads (ops nothing else depends on, sorted) into
+ * out[0..capacity) and their number into *len. Call with capacity 0 (out
+ * may be NULL) to learn the number.
+ * Returns WEFT_OK (also when capacity < *len: only capacity ids are
+ * written), or WEFT_INVALID_ARGUMENT. @since 0.1
+ */
+WEFT_API int32_t weft_log_heads(const weft_log *log, weft_op_id *out, size_t capacity,
+                                size_t *len);
+
+/**
+ * Copies the ids of every op in canonical order (lamport, actor, counter),
+ * like weft_log_heads. Returns WEFT_OK, WEFT_INVALID_ARGUMENT, or a store
+ * error. @since 0.1
+ */
+WEFT_API int32_t weft_log_canonical_order(weft_log *log, weft_op_id *out, size_t capacity,
+                                          size_t *len);
+
+/**
+ * The log's version vector, encoded (a weft message, docs/format.md).
+ * Returns WEFT_OK and *out, or WEFT_INVALID_ARGUMENT. Caller owns *out. @since 0.1
+ */
+WEFT_API int32_t weft_log_version_vector(const weft_log *log, weft_buf *out);
+
+/**
+ * The ops this log has past the encoded version vector `vv` (from a peer's
+ * weft_log_version_vector; NULL with vv_len 0 means an empty one), as
+ * encoded batches in dependency order, each at most `max_ops_per_batch`
+ * ops (0: the default, 4096).
+ * Returns WEFT_OK and *out, WEFT_INVALID_ARGUMENT, WEFT_MALFORMED (vv),
+ * or a store error. Caller owns *out (weft_bufs_free). @since 0.1
+ */
+WEFT_API int32_t weft_log_diff(weft_log *log, const uint8_t *vv, size_t vv_len,
+                               uint32_t max_ops_per_batch, weft_bufs **out);
+
+/**
+ * Merges `other` into `log` in process: log applies other's diff since
+ * log's version vector. *applied (may be NULL) receives the number of ops
+ * applied. Returns WEFT_OK, WEFT_INVALID_ARGUMENT, or the first failing
+ * apply's status. @since 0.1
+ */
+WEFT_API int32_t weft_log_merge(weft_log *log, weft_log *other, uint64_t *applied);
+
+/**
+ * 32 bytes equal exactly when two logs hold the same ops.
+ * Returns WEFT_OK, WEFT_INVALID_ARGUMENT, or a store error. @since 0.1
+ */
+WEFT_API int32_t weft_log_digest(weft_log *log, weft_hash *out);
+
+/**
+ * Seals the next chunk of `actor`'s ops, ending at counter `last`. If
+ * `expected_digest` is not NULL it must match.
+ * Returns WEFT_OK and *out (may be NULL), WEFT_INVALID_ARGUMENT (NULL log
+ * or actor, `last` inside a sealed chunk), WEFT_NOT_FOUND (no such actor
+ * or counter), WEFT_CHECKSUM_MISMATCH, or a store error. Sealing the same
+ * range again answers the existing seal. @since 0.1
+ */
+WEFT_API int32_t weft_log_seal(weft_log *log, const weft_actor *actor, uint64_t last,
+                               const weft_hash *expected_digest, weft_seal *out);
+
+/**
+ * The bytes of sealed chunk (actor, index). Returns WEFT_OK and *out,
+ * WEFT_NOT_FOUND, WEFT_INVALID_ARGUMENT, or a store error. Caller owns *out.
+ * @since 0.1
+ */
+WEFT_API int32_t weft_log_chunk_get(weft_log *log, const weft_actor *actor, uint64_t index,
+                                    weft_buf *out);
+
+/**
+ * Stores a sealed chunk from a peer and applies its new ops, in one
+ * transaction. If `expected_digest` is not NULL it must match.
+ * Returns WEFT_OK and *out (may be NULL); the same bytes again are OK.
+ * Errors: WEFT_INVALID_ARGUMENT, WEFT_MALFORMED, WEFT_UNSUPPORTED_VERSION,
+ * WEFT_CHECKSUM_MISMATCH (digest, or broken chain), WEFT_NOT_CONTIGUOUS
+ * (chunk k before k-1), WEFT_IMMUTABLE_VIOLATION (other bytes for a sealed
+ * chunk), WEFT_CONFLICT, WEFT_MISSING_DEPENDENCY, or a store error. @since 0.1
+ */
+WEFT_API int32_t weft_log_chunk_put(weft_log *log, const uint8_t *bytes, size_t len,
+                                    const weft_hash *expected_digest, weft_seal *out);
+
+/**
+ * Checks chunk bytes on their own: canonical, decodable, and, if
+ * `expected` is not NULL, matching that seal record (digest, actor, index,
+ * range, previous digest). *out (may be NULL) receives the chunk's seal.
+ * Returns WEFT_OK, WEFT_INVALID_ARGUMENT, WEFT_MALFORMED,
+ * WEFT_UNSUPPORTED_VERSION, or WEFT_CHECKSUM_MISMATCH. Thread-safe. @since 0.1
+ */
+WEFT_API int32_t weft_chunk_verify(const uint8_t *bytes, size_t len, const weft_seal *expected,
+                                   weft_seal *out);
+
+/**
+ * Verifies the whole log: every op against its hash, every chunk against
+ * its digest and chain. *ops and *chunks (may be NULL) receive the counts.
+ * Returns WEFT_OK, WEFT_CORRUPT naming the first bad op or chunk,
+ * WEFT_INVALID_ARGUMENT, or a store error. @since 0.1
+ */
+WEFT_API int32_t weft_log_verify(weft_log *log, uint64_t *ops, uint64_t *chunks);
+
+/* ---------------------------------------------------------------- format */
+
+/* The fields of one op for the batch builder. Initialise with weft_op_fields_init. */
+typedef struct weft_op_fields {
+  uint32_t struct_size;
+  uint32_t kind;
+  weft_op_id id;
+  uint64_t lamport;
+  int64_t timestamp_ms;
+  const weft_op_id *deps;
+  size_t deps_len;
+  const uint8_t *payload;
+  size_t payload_len;
+} weft_op_fields;
+
+/** Fills `fields` with zeros and its struct_size. NULL is a no-op. @since 0.1 */
+WEFT_API void weft_op_fields_init(weft_op_fields *fields);
+
+/*
+ * Builds an encoded batch from explicit op fields, without judging them:
+ * tests and tools can craft any batch, hostile ones included; decoders and
+ * apply judge. One thread at a time.
+ */
+typedef struct weft_batch_builder weft_batch_builder;
+
+/** A new, empty builder. WEFT_OK and *out, or WEFT_INVALID_ARGUMENT. Caller owns *out. @since 0.1 */
+WEFT_API int32_t weft_batch_builder_new(weft_batch_builder **out);
+
+/**
+ * Sets the batch's transport fields. `has_expected_cursor` nonzero makes
+ * the batch a compare-and-append on `expected_cursor`.
+ * WEFT_OK or WEFT_INVALID_ARGUMENT. @since 0.1
+ */
+WEFT_API int32_t weft_batch_builder_set_header(weft_batch_builder *builder, uint64_t batch_id,
+                                               uint64_t seq, uint32_t has_expected_cursor,
+                                               uint64_t expected_cursor, uint32_t epoch);
+
+/**
+ * Adds one op (copied). WEFT_OK, or WEFT_INVALID_ARGUMENT (NULL, bad
+ * struct_size, NULL deps or payload with a nonzero length). @since 0.1
+ */
+WEFT_API int32_t weft_batch_builder_add_op(weft_batch_builder *builder,
+                                           const weft_op_fields *fields);
+
+/**
+ * Encodes the batch. The builder can go on being used. WEFT_OK and *out,
+ * or WEFT_INVALID_ARGUMENT. Caller owns *out. @since 0.1
+ */
+WEFT_API int32_t weft_batch_builder_finish(const weft_batch_builder *builder, weft_buf *out);
+
+/** Releases `builder`; NULL is a no-op. @since 0.1 */
+WEFT_API void weft_batch_builder_free(weft_batch_builder *builder);
+
+/* A decoded batch. Immutable. */
+typedef struct weft_batch weft_batch;
+
+typedef struct weft_batch_info {
+  uint64_t batch_id;
+  uint64_t seq;
+  uint32_t has_expected_cursor;
+  uint32_t epoch;
+  uint64_t expected_cursor;
+  size_t op_count;
+} weft_batch_info;
+
+/**
+ * Decodes and verifies an encoded batch. WEFT_OK and *out, or
+ * WEFT_INVALID_ARGUMENT, WEFT_MALFORMED (naming the field),
+ * WEFT_UNSUPPORTED_VERSION. Caller owns *out (weft_batch_free). @since 0.1
+ */
+WEFT_API int32_t weft_batch_decode(const uint8_t *bytes, size_t len, weft_batch **out);
+
+/** The batch's header. WEFT_OK or WEFT_INVALID_ARGUMENT. @since 0.1 */
+WEFT_API int32_t weft_batch_get_info(const weft_batch *batch, weft_batch_info *out);
+
+/**
+ * A view of op `index` (cursor 0), valid until weft_batch_free(batch).
+ * WEFT_OK, or WEFT_INVALID_ARGUMENT (NULL, out of range). @since 0.1
+ */
+WEFT_API int32_t weft_batch_get_op(const weft_batch *batch, size_t index, weft_op_view *out);
+
+/** Releases `batch`; NULL is a no-op. @since 0.1 */
+WEFT_API void weft_batch_free(weft_batch *batch);
+
+/* A decoded chunk. Immutable. */
+typedef struct weft_chunk weft_chunk;
+
+typedef struct weft_chunk_info {
+  weft_seal seal;
+  size_t op_count;
+} weft_chunk_info;
+
+/**
+ * Decodes and verifies chunk bytes (which must be canonical). WEFT_OK and
+ * *out, or WEFT_INVALID_ARGUMENT, WEFT_MALFORMED, WEFT_UNSUPPORTED_VERSION.
+ * Caller owns *out (weft_chunk_free). @since 0.1
+ */
+WEFT_API int32_t weft_chunk_decode(const uint8_t *bytes, size_t len, weft_chunk **out);
+
+/** The chunk's seal record and op count. WEFT_OK or WEFT_INVALID_ARGUMENT. @since 0.1 */
+WEFT_API int32_t weft_chunk_get_info(const weft_chunk *chunk, weft_chunk_info *out);
+
+/** A view of op `index`, valid until weft_chunk_free(chunk). WEFT_OK or WEFT_INVALID_ARGUMENT. @since 0.1 */
+WEFT_API int32_t weft_chunk_get_op(const weft_chunk *chunk, size_t index, weft_op_view *out);
+
+/** Releases `chunk`; NULL is a no-op. @since 0.1 */
+WEFT_API void weft_chunk_free(weft_chunk *chunk);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WEFT_WEFT_H */

@@ -1,0 +1,407 @@
+/*
+ * The C ABI from plain C99, against weft.h only: every function, its
+ * outputs, and its error paths. Prints TAP; exits non-zero on a failure.
+ * Run under AddressSanitizer (build/asan) and valgrind memcheck.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "weft/weft.h"
+
+static int g_test = 0;
+static int g_failed = 0;
+
+#define CHECK(cond)                                                                     \
+  do {                                                                                  \
+    ++g_test;                                                                           \
+    if (cond) {                                                                         \
+      printf("ok %d - %s\n", g_test, #cond);                                            \
+    } else {                                                                            \
+      ++g_failed;                                                                       \
+      printf("not ok %d - %s (line %d; last error %s: %s)\n", g_test, #cond, __LINE__, \
+             weft_status_name(weft_last_error()->code), weft_last_error()->message);   \
+    }                                                                                   \
+  } while (0)
+
+static weft_actor actor_of(uint8_t n) {
+  weft_actor a;
+  memset(a.bytes, n, sizeof a.bytes);
+  return a;
+}
+
+static weft_log *memory_log(uint8_t who) {
+  weft_log_options o;
+  weft_log *log = NULL;
+  weft_log_options_init(&o);
+  o.has_actor = 1;
+  o.actor = actor_of(who);
+  if (weft_log_open_memory(&log, &o) != WEFT_OK) return NULL;
+  return log;
+}
+
+static void append_text(weft_log *log, const char *text) {
+  weft_op_id id;
+  CHECK(weft_log_append(log, (const uint8_t *)text, strlen(text), 1, &id) == WEFT_OK);
+}
+
+static void test_versions_and_status(void) {
+  CHECK(weft_version_number() == WEFT_VERSION_NUMBER);
+  CHECK(strcmp(weft_version_string(), "0.1.0") == 0);
+  CHECK(strcmp(weft_status_name(WEFT_OK), "OK") == 0);
+  CHECK(strcmp(weft_status_name(WEFT_STALE_EPOCH), "STALE_EPOCH") == 0);
+  CHECK(strcmp(weft_status_name(-1), "UNKNOWN") == 0);
+  CHECK(strcmp(weft_status_name(999), "UNKNOWN") == 0);
+  CHECK(weft_status_retryable(WEFT_BUSY) == 1);
+  CHECK(weft_status_retryable(WEFT_CONFLICT) == 0);
+  CHECK(weft_last_error() != NULL);
+  CHECK(weft_last_error()->message != NULL);
+}
+
+static void test_null_and_garbage_arguments(void) {
+  weft_log *log = NULL;
+  uint64_t cursor = 7;
+  weft_log_options small;
+  weft_buf buf = {NULL, 0};
+  weft_iter *it = (weft_iter *)0x1;
+  weft_ack *ack = (weft_ack *)0x1;
+  CHECK(weft_log_open_memory(NULL, NULL) == WEFT_INVALID_ARGUMENT);
+  CHECK(weft_log_open_sqlite(&log, NULL, NULL) == WEFT_INVALID_ARGUMENT);
+  CHECK(log == NULL);
+  weft_log_options_init(&small);
+  small.struct_size = 4;
+  CHECK(weft_log_open_memory(&log, &small) == WEFT_INVALID_ARGUMENT);
+  CHECK(log == NULL);
+  CHECK(strstr(weft_last_error()->message, "struct_size") != NULL);
+  CHECK(weft_log_cursor(NULL, &cursor) == WEFT_INVALID_ARGUMENT);
+  CHECK(cursor == 0);
+  CHECK(weft_log_append(NULL, NULL, 0, 0, NULL) == WEFT_INVALID_ARGUMENT);
+  CHECK(weft_last_error()->code == WEFT_INVALID_ARGUMENT);
+  CHECK(weft_log_read(NULL, 1, 10, &it) == WEFT_INVALID_ARGUMENT);
+  CHECK(it == NULL);
+  CHECK(weft_log_apply(NULL, NULL, 0, &ack) == WEFT_INVALID_ARGUMENT);
+  CHECK(ack == NULL);
+  CHECK(weft_log_version_vector(NULL, &buf) == WEFT_INVALID_ARGUMENT);
+  CHECK(buf.data == NULL && buf.len == 0);
+  /* A handle of the wrong type is refused, not misused. */
+  log = memory_log(1);
+  CHECK(weft_iter_next((weft_iter *)log, NULL, NULL) == WEFT_INVALID_ARGUMENT);
+  CHECK(weft_ack_get_info((const weft_ack *)log, NULL) == WEFT_INVALID_ARGUMENT);
+  CHECK(weft_log_append(log, NULL, 5, 0, NULL) == WEFT_INVALID_ARGUMENT);
+  /* Frees accept NULL. */
+  weft_log_free(NULL);
+  weft_iter_free(NULL);
+  weft_ack_free(NULL);
+  weft_op_free(NULL);
+  weft_bufs_free(NULL);
+  weft_batch_free(NULL);
+  weft_chunk_free(NULL);
+  weft_batch_builder_free(NULL);
+  weft_buf_free(NULL);
+  weft_buf_free(&buf);
+  weft_log_options_init(NULL);
+  weft_append_request_init(NULL);
+  weft_op_fields_init(NULL);
+  CHECK(weft_bufs_count(NULL) == 0);
+  /* A successful call resets the last error. */
+  CHECK(weft_log_cursor(log, &cursor) == WEFT_OK);
+  CHECK(weft_last_error()->code == WEFT_OK && weft_last_error()->message_len == 0);
+  weft_log_free(log);
+}
+
+static void test_append_read_get(void) {
+  weft_log *log = memory_log(1);
+  weft_iter *it = NULL;
+  weft_op_view v;
+  uint32_t has = 0;
+  uint64_t cursor = 0, n = 0;
+  weft_op_id id, missing;
+  weft_op *op = NULL;
+  weft_actor me;
+  weft_op_id heads[4];
+  size_t len = 0;
+  CHECK(log != NULL);
+  CHECK(weft_log_actor(log, &me) == WEFT_OK && memcmp(me.bytes, actor_of(1).bytes, 16) == 0);
+  append_text(log, "hello");
+  append_text(log, "world");
+  CHECK(weft_log_cursor(log, &cursor) == WEFT_OK && cursor == 2);
+  CHECK(weft_log_read(log, 1, UINT64_MAX, &it) == WEFT_OK);
+  while (weft_iter_next(it, &v, &has) == WEFT_OK && has) {
+    ++n;
+    CHECK(v.cursor == n && v.id.counter == n && v.lamport == n && v.kind == 1);
+    CHECK(v.payload_len == 5 && v.deps_len == 0);
+  }
+  CHECK(n == 2 && has == 0);
+  /* The iterator keeps the log alive: free the log first. */
+  weft_log_free(log);
+  weft_iter_free(it);
+
+  log = memory_log(2);
+  append_text(log, "x");
+  id.actor = actor_of(2);
+  id.counter = 1;
+  CHECK(weft_log_get(log, &id, &op) == WEFT_OK);
+  CHECK(weft_op_get_view(op, &v) == WEFT_OK && v.payload_len == 1 && v.payload[0] == 'x');
+  weft_op_free(op);
+  missing = id;
+  missing.counter = 9;
+  op = (weft_op *)0x1;
+  CHECK(weft_log_get(log, &missing, &op) == WEFT_NOT_FOUND && op == NULL);
+  CHECK(strstr(weft_last_error()->message, "is not here") != NULL);
+  CHECK(weft_log_heads(log, NULL, 0, &len) == WEFT_OK && len == 1);
+  CHECK(weft_log_heads(log, heads, 4, &len) == WEFT_OK && heads[0].counter == 1);
+  CHECK(weft_log_heads(log, NULL, 3, &len) == WEFT_INVALID_ARGUMENT);
+  weft_log_free(log);
+}
+
+static void test_append_many_and_dependencies(void) {
+  weft_log *log = memory_log(3);
+  weft_append_request reqs[3];
+  weft_op_id ids[3], bad_dep;
+  int i;
+  for (i = 0; i < 3; ++i) {
+    weft_append_request_init(&reqs[i]);
+    reqs[i].payload = (const uint8_t *)"abc";
+    reqs[i].payload_len = 3;
+    reqs[i].has_timestamp = 1;
+    reqs[i].timestamp_ms = 1000 + i;
+  }
+  CHECK(weft_log_append_many(log, reqs, 3, ids) == WEFT_OK);
+  CHECK(ids[2].counter == 3);
+  bad_dep.actor = actor_of(99);
+  bad_dep.counter = 1;
+  reqs[0].has_deps = 1;
+  reqs[0].deps = &bad_dep;
+  reqs[0].deps_len = 1;
+  CHECK(weft_log_append_many(log, reqs, 3, ids) == WEFT_MISSING_DEPENDENCY);
+  CHECK(ids[0].counter == 0);
+  reqs[0].struct_size = 8;
+  CHECK(weft_log_append_many(log, reqs, 1, NULL) == WEFT_INVALID_ARGUMENT);
+  CHECK(weft_log_append_many(log, NULL, 1, NULL) == WEFT_INVALID_ARGUMENT);
+  CHECK(weft_log_append_many(log, NULL, 0, NULL) == WEFT_OK);
+  weft_log_free(log);
+}
+
+static void test_apply_ack_and_retry(void) {
+  weft_log *a = memory_log(4), *b = memory_log(5);
+  weft_buf vv = {NULL, 0}, ack_bytes = {NULL, 0};
+  weft_bufs *batches = NULL;
+  const uint8_t *data = NULL;
+  size_t len = 0;
+  weft_ack *ack = NULL, *again = NULL, *decoded = NULL;
+  weft_ack_info info;
+  weft_op_id id;
+  int32_t code = 0;
+  append_text(a, "one");
+  append_text(a, "two");
+  CHECK(weft_log_version_vector(b, &vv) == WEFT_OK && vv.len > 0);
+  CHECK(weft_log_diff(a, vv.data, vv.len, 0, &batches) == WEFT_OK);
+  CHECK(weft_bufs_count(batches) == 1);
+  CHECK(weft_bufs_at(batches, 0, &data, &len) == WEFT_OK && len > 0);
+  CHECK(weft_bufs_at(batches, 1, &data, &len) == WEFT_INVALID_ARGUMENT && data == NULL);
+  CHECK(weft_bufs_at(batches, 0, &data, &len) == WEFT_OK);
+  CHECK(weft_log_apply(b, data, len, &ack) == WEFT_OK);
+  CHECK(weft_ack_get_info(ack, &info) == WEFT_OK);
+  CHECK(info.status == WEFT_OK && info.applied == 2 && info.duplicates == 0 && info.cursor == 2);
+  CHECK(weft_ack_get_applied(ack, 1, &id) == WEFT_OK && id.counter == 2);
+  CHECK(weft_ack_get_applied(ack, 2, &id) == WEFT_INVALID_ARGUMENT);
+  /* The ack was lost: the identical retry answers duplicates (S01). */
+  CHECK(weft_log_apply(b, data, len, &again) == WEFT_OK);
+  CHECK(weft_ack_get_info(again, &info) == WEFT_OK && info.applied == 0 && info.duplicates == 2);
+  CHECK(weft_ack_get_duplicate(again, 0, &id) == WEFT_OK && id.counter == 1);
+  CHECK(weft_ack_get_rejected(again, 0, &id, &code) == WEFT_INVALID_ARGUMENT);
+  CHECK(weft_ack_encode(again, &ack_bytes) == WEFT_OK && ack_bytes.len > 0);
+  CHECK(weft_ack_decode(ack_bytes.data, ack_bytes.len, &decoded) == WEFT_OK);
+  CHECK(weft_ack_get_info(decoded, &info) == WEFT_OK && info.duplicates == 2);
+  weft_ack_free(ack);
+  CHECK(weft_ack_decode(ack_bytes.data, 3, &ack) == WEFT_MALFORMED && ack == NULL);
+  CHECK(weft_log_apply(b, (const uint8_t *)"garbage", 7, &ack) == WEFT_MALFORMED && ack == NULL);
+  CHECK(strstr(weft_last_error()->message, "identifier") != NULL);
+  {
+    weft_bufs *none = NULL;
+    CHECK(weft_log_diff(a, (const uint8_t *)"xx", 2, 0, &none) == WEFT_MALFORMED && none == NULL);
+  }
+  weft_buf_free(&ack_bytes);
+  weft_buf_free(&vv);
+  CHECK(vv.data == NULL && vv.len == 0);
+  weft_ack_free(decoded);
+  weft_ack_free(again);
+  weft_bufs_free(batches);
+  weft_log_free(a);
+  weft_log_free(b);
+}
+
+static void test_crafted_batches(void) {
+  weft_log *log = memory_log(6);
+  weft_batch_builder *bld = NULL;
+  weft_op_fields f;
+  weft_buf bytes = {NULL, 0};
+  weft_batch *batch = NULL;
+  weft_batch_info info;
+  weft_op_view v;
+  weft_ack *ack = NULL;
+  weft_ack_info ai;
+  weft_op_id id;
+  int32_t code = 0;
+  CHECK(weft_batch_builder_new(&bld) == WEFT_OK);
+  CHECK(weft_batch_builder_set_header(bld, 9, 2, 1, 0, 0) == WEFT_OK);
+  weft_op_fields_init(&f);
+  f.id.actor = actor_of(7);
+  f.id.counter = 1;
+  f.lamport = 1;
+  f.payload = (const uint8_t *)"p";
+  f.payload_len = 1;
+  CHECK(weft_batch_builder_add_op(bld, &f) == WEFT_OK);
+  f.id.counter = 2;
+  f.lamport = 5; /* wrong: must be 2 */
+  CHECK(weft_batch_builder_add_op(bld, &f) == WEFT_OK);
+  f.struct_size = 0;
+  CHECK(weft_batch_builder_add_op(bld, &f) == WEFT_INVALID_ARGUMENT);
+  CHECK(weft_batch_builder_finish(bld, &bytes) == WEFT_OK);
+  CHECK(weft_batch_decode(bytes.data, bytes.len, &batch) == WEFT_OK);
+  CHECK(weft_batch_get_info(batch, &info) == WEFT_OK);
+  CHECK(info.batch_id == 9 && info.seq == 2 && info.has_expected_cursor == 1 && info.op_count == 2);
+  CHECK(weft_batch_get_op(batch, 1, &v) == WEFT_OK && v.lamport == 5 && v.id.counter == 2);
+  CHECK(weft_batch_get_op(batch, 2, &v) == WEFT_INVALID_ARGUMENT);
+  CHECK(weft_log_apply(log, bytes.data, bytes.len, &ack) == WEFT_OK);
+  CHECK(weft_ack_get_info(ack, &ai) == WEFT_OK && ai.applied == 1 && ai.rejected == 1);
+  CHECK(weft_ack_get_rejected(ack, 0, &id, &code) == WEFT_OK && code == WEFT_MALFORMED);
+  weft_ack_free(ack);
+  /* The same batch again: the cursor moved, so compare-and-append fails. */
+  CHECK(weft_log_apply(log, bytes.data, bytes.len, &ack) == WEFT_OK);
+  CHECK(weft_ack_get_info(ack, &ai) == WEFT_OK && ai.duplicates == 1 && ai.rejected == 1);
+  CHECK(weft_ack_get_rejected(ack, 0, &id, &code) == WEFT_OK && code == WEFT_CURSOR_MISMATCH);
+  weft_ack_free(ack);
+  /* Epochs: a stale batch is refused whole. */
+  CHECK(weft_log_set_epoch(log, 3) == WEFT_OK);
+  CHECK(weft_log_set_epoch(log, 2) == WEFT_INVALID_ARGUMENT);
+  {
+    uint32_t epoch = 0;
+    CHECK(weft_log_epoch(log, &epoch) == WEFT_OK && epoch == 3);
+  }
+  CHECK(weft_log_apply(log, bytes.data, bytes.len, &ack) == WEFT_OK);
+  CHECK(weft_ack_get_info(ack, &ai) == WEFT_OK && ai.status == WEFT_STALE_EPOCH && ai.applied == 0);
+  weft_ack_free(ack);
+  weft_batch_free(batch);
+  batch = NULL;
+  CHECK(weft_batch_decode(bytes.data, bytes.len - 10, &batch) != WEFT_OK || batch != NULL);
+  weft_batch_free(batch);
+  weft_buf_free(&bytes);
+  weft_batch_builder_free(bld);
+  weft_log_free(log);
+}
+
+static void test_chunks_and_verify(void) {
+  weft_log *a = memory_log(8), *b = memory_log(9);
+  weft_actor who = actor_of(8);
+  weft_seal seal, again, checked;
+  weft_hash wrong;
+  weft_buf bytes = {NULL, 0};
+  weft_chunk *chunk = NULL;
+  weft_chunk_info info;
+  weft_op_view v;
+  uint64_t ops = 0, chunks = 0;
+  int i;
+  for (i = 0; i < 5; ++i) append_text(a, "chunked");
+  memset(&wrong, 1, sizeof wrong);
+  CHECK(weft_log_seal(a, &who, 5, &wrong, &seal) == WEFT_CHECKSUM_MISMATCH);
+  CHECK(weft_log_seal(a, &who, 6, NULL, &seal) == WEFT_NOT_FOUND);
+  CHECK(weft_log_seal(a, &who, 5, NULL, &seal) == WEFT_OK && seal.first == 1 && seal.last == 5);
+  CHECK(weft_log_seal(a, &who, 5, &seal.digest, &again) == WEFT_OK && again.index == 0);
+  CHECK(weft_log_chunk_get(a, &who, 1, &bytes) == WEFT_NOT_FOUND && bytes.data == NULL);
+  CHECK(weft_log_chunk_get(a, &who, 0, &bytes) == WEFT_OK && bytes.len > 0);
+  CHECK(weft_chunk_verify(bytes.data, bytes.len, &seal, &checked) == WEFT_OK);
+  CHECK(memcmp(&checked, &seal, sizeof seal) == 0);
+  again = seal;
+  again.index = 3;
+  CHECK(weft_chunk_verify(bytes.data, bytes.len, &again, NULL) == WEFT_CHECKSUM_MISMATCH);
+  CHECK(weft_chunk_decode(bytes.data, bytes.len, &chunk) == WEFT_OK);
+  CHECK(weft_chunk_get_info(chunk, &info) == WEFT_OK && info.op_count == 5);
+  CHECK(memcmp(&info.seal, &seal, sizeof seal) == 0);
+  CHECK(weft_chunk_get_op(chunk, 4, &v) == WEFT_OK && v.id.counter == 5);
+  CHECK(weft_chunk_get_op(chunk, 5, &v) == WEFT_INVALID_ARGUMENT);
+  CHECK(weft_log_chunk_put(b, bytes.data, bytes.len, &seal.digest, &again) == WEFT_OK);
+  CHECK(weft_log_chunk_put(b, bytes.data, bytes.len, NULL, NULL) == WEFT_OK);
+  bytes.data[bytes.len / 2] ^= 1;
+  CHECK(weft_chunk_verify(bytes.data, bytes.len, NULL, NULL) != WEFT_OK);
+  CHECK(weft_log_chunk_put(b, bytes.data, bytes.len, NULL, NULL) != WEFT_OK);
+  CHECK(weft_log_verify(b, &ops, &chunks) == WEFT_OK && ops == 5 && chunks == 1);
+  weft_chunk_free(chunk);
+  weft_buf_free(&bytes);
+  weft_log_free(a);
+  weft_log_free(b);
+}
+
+static void test_merge_digest_and_order(void) {
+  weft_log *a = memory_log(10), *b = memory_log(11);
+  weft_hash da, db;
+  uint64_t applied = 0;
+  weft_op_id order_a[8], order_b[8];
+  size_t na = 0, nb = 0;
+  append_text(a, "a1");
+  append_text(b, "b1");
+  append_text(b, "b2");
+  CHECK(weft_log_merge(a, b, &applied) == WEFT_OK && applied == 2);
+  CHECK(weft_log_merge(b, a, &applied) == WEFT_OK && applied == 1);
+  CHECK(weft_log_digest(a, &da) == WEFT_OK && weft_log_digest(b, &db) == WEFT_OK);
+  CHECK(memcmp(&da, &db, sizeof da) == 0);
+  CHECK(weft_log_canonical_order(a, order_a, 8, &na) == WEFT_OK && na == 3);
+  CHECK(weft_log_canonical_order(b, order_b, 8, &nb) == WEFT_OK && nb == 3);
+  CHECK(memcmp(order_a, order_b, sizeof(weft_op_id) * 3) == 0);
+  CHECK(weft_log_merge(a, NULL, NULL) == WEFT_INVALID_ARGUMENT);
+  weft_log_free(a);
+  weft_log_free(b);
+}
+
+static void test_sqlite(void) {
+  char path[64];
+  weft_log *log = NULL;
+  weft_log_options o;
+  uint64_t cursor = 0;
+  FILE *f;
+  snprintf(path, sizeof path, "/tmp/weft-capi-%d.db", (int)getpid());
+  remove(path);
+  weft_log_options_init(&o);
+  o.create = 0;
+  CHECK(weft_log_open_sqlite(&log, path, &o) == WEFT_NOT_FOUND && log == NULL);
+  o.create = 1;
+  CHECK(weft_log_open_sqlite(&log, path, &o) == WEFT_OK);
+  append_text(log, "durable");
+  weft_log_free(log);
+  CHECK(weft_log_open_sqlite(&log, path, NULL) == WEFT_OK);
+  CHECK(weft_log_cursor(log, &cursor) == WEFT_OK && cursor == 1);
+  weft_log_free(log);
+  remove(path);
+  {
+    char wal[80], shm[80];
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    snprintf(shm, sizeof shm, "%s-shm", path);
+    remove(wal);
+    remove(shm);
+  }
+  f = fopen(path, "wb");
+  if (f) {
+    int i;
+    for (i = 0; i < 4096; ++i) fputc('Z', f);
+    fclose(f);
+  }
+  CHECK(weft_log_open_sqlite(&log, path, NULL) == WEFT_CORRUPT && log == NULL);
+  CHECK(strstr(weft_last_error()->message, path) != NULL);
+  remove(path);
+}
+
+int main(void) {
+  test_versions_and_status();
+  test_null_and_garbage_arguments();
+  test_append_read_get();
+  test_append_many_and_dependencies();
+  test_apply_ack_and_retry();
+  test_crafted_batches();
+  test_chunks_and_verify();
+  test_merge_digest_and_order();
+  test_sqlite();
+  printf("1..%d\n", g_test);
+  return g_failed == 0 ? 0 : 1;
+}
