@@ -2,7 +2,8 @@
 
 Each meson test that wrote GoogleTest JSON reports counts its test cases
 (a skipped case is reported as skipped, never as passed); a TAP test counts
-its "ok" and "not ok" lines; any other meson test counts as one. Build or configure failures passed in
+its "ok" and "not ok" lines; a script ending in "N passed, N failed" (a
+binding's runner) counts those; anything else counts as one. Build or configure failures passed in
 as the second argument count as failures.
 """
 import json
@@ -39,6 +40,12 @@ def tap_counts(stdout: str):
     return (ok, not_ok) if ok or not_ok else None
 
 
+def closing_counts(stdout: str):
+    """(passed, failed) from the last "N passed, N failed" line, or None."""
+    found = re.findall(r"^(\d+) passed, (\d+) failed", stdout, re.M)
+    return (int(found[-1][0]), int(found[-1][1])) if found else None
+
+
 def main() -> int:
     results = pathlib.Path(sys.argv[1])
     failed_steps = int(sys.argv[2]) if len(sys.argv) > 2 else 0
@@ -61,6 +68,11 @@ def main() -> int:
                 passed, failed, skipped_cases = passed + p, failed + f, skipped_cases + k
             elif skipped:
                 continue
+            elif closing_counts(entry.get("stdout") or "") is not None:
+                p, f = closing_counts(entry.get("stdout") or "")
+                if not ok and f == 0:
+                    f = 1
+                passed, failed = passed + p, failed + f
             elif tap_counts(entry.get("stdout") or "") is not None:
                 p, f = tap_counts(entry.get("stdout") or "")
                 if not ok and f == 0:
