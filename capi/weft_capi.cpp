@@ -12,29 +12,10 @@
 #include "weft/codec.hpp"
 #include "weft/log.hpp"
 #include "weft/sqlite_store.hpp"
+#include "capi/capi_internal.hpp"
 
+namespace weft::capi {
 namespace {
-
-using weft::Code;
-using weft::Error;
-
-static_assert(sizeof(weft_actor) == weft::kActorIdSize);
-static_assert(sizeof(weft_hash) == weft::kHashSize);
-static_assert(static_cast<int>(WEFT_INTERNAL) == static_cast<int>(Code::kInternal));
-static_assert(weft::kCodeCount == 20);
-
-// Handle types carry a tag: a handle of the wrong type, or one already
-// freed (best effort), answers INVALID_ARGUMENT instead of misbehaving.
-enum Tag : uint32_t {
-  kLogTag = 0x574c4f47,    // WLOG
-  kIterTag = 0x57495452,   // WITR
-  kAckTag = 0x5741434b,    // WACK
-  kOpTag = 0x574f5020,     // WOP
-  kBufsTag = 0x57425553,   // WBUS
-  kBuilderTag = 0x57424c44,  // WBLD
-  kBatchTag = 0x57424154,  // WBAT
-  kChunkTag = 0x5743484b,  // WCHK
-};
 
 struct LastError {
   weft_error view{};
@@ -46,6 +27,8 @@ LastError& last_error() {
   return e;
 }
 
+}  // namespace
+
 void set_error(int32_t code, std::string message) {
   LastError& e = last_error();
   e.message = std::move(message);
@@ -54,34 +37,26 @@ void set_error(int32_t code, std::string message) {
   e.view.message_len = e.message.size();
 }
 
-int32_t fail(const Error& err) {
-  set_error(static_cast<int32_t>(err.code), err.message);
-  return static_cast<int32_t>(err.code);
-}
+}  // namespace weft::capi
 
-int32_t invalid(const char* what) {
-  set_error(WEFT_INVALID_ARGUMENT, what);
-  return WEFT_INVALID_ARGUMENT;
-}
+namespace {
 
-// Runs `body` (which returns a status) with the error reset first and every
-// exception mapped: bad_alloc to RESOURCE_EXHAUSTED, anything else to INTERNAL.
-template <typename F>
-int32_t guard(F&& body) noexcept {
-  try {
-    set_error(WEFT_OK, "");
-    return body();
-  } catch (const std::bad_alloc&) {
-    set_error(WEFT_RESOURCE_EXHAUSTED, "out of memory");
-    return WEFT_RESOURCE_EXHAUSTED;
-  } catch (const std::exception& e) {
-    set_error(WEFT_INTERNAL, std::string("internal error: ") + e.what());
-    return WEFT_INTERNAL;
-  } catch (...) {
-    set_error(WEFT_INTERNAL, "internal error");
-    return WEFT_INTERNAL;
-  }
-}
+using weft::Code;
+using weft::Error;
+namespace capi = weft::capi;
+
+static_assert(sizeof(weft_actor) == weft::kActorIdSize);
+static_assert(sizeof(weft_hash) == weft::kHashSize);
+static_assert(static_cast<int>(WEFT_INTERNAL) == static_cast<int>(Code::kInternal));
+static_assert(weft::kCodeCount == 20);
+
+using capi::alive;
+using capi::fail;
+using capi::guard;
+using capi::invalid;
+using capi::release;
+using capi::set_error;
+using namespace capi;  // the handle tags
 
 weft::ActorId to_actor(const weft_actor& a) {
   weft::ActorId out;
@@ -226,21 +201,9 @@ struct weft_chunk {
 
 namespace {
 
-template <typename T>
-bool alive(const T* h, uint32_t tag) {
-  return h != nullptr && h->tag == tag;
-}
-
-// Frees a handle after voiding its tag, so a second free is detected
-// (best effort: only while the memory has not been reused).
-template <typename T>
-void release(T* h, uint32_t tag) {
-  if (!alive(h, tag)) return;
-  h->tag = 0;
-  delete h;
-}
-
-int32_t open_log(weft_log** out, const weft_log_options* opts, const char* path) {
+// Opens a log with `opts` (NULL: defaults) over the store `open` makes.
+template <typename Open>
+int32_t open_log(weft_log** out, const weft_log_options* opts, Open&& open) {
   if (out == nullptr) return invalid("out is NULL");
   *out = nullptr;
   weft_log_options o;
@@ -255,17 +218,7 @@ int32_t open_log(weft_log** out, const weft_log_options* opts, const char* path)
   if (o.has_actor) lo.actor = to_actor(o.actor);
   lo.limits = limits_of(o);
   if (o.auto_seal_ops != UINT64_MAX) lo.auto_seal_ops = o.auto_seal_ops;
-  weft::Result<std::unique_ptr<weft::Log>> log = weft::make_error(Code::kInternal, "");
-  if (path == nullptr) {
-    log = weft::Log::open_memory(lo);
-  } else {
-    weft::SqliteOptions so;
-    so.synchronous_full = o.synchronous_full != 0;
-    so.busy_timeout_ms = o.busy_timeout_ms;
-    so.create = o.create != 0;
-    if (o.log_name != nullptr) so.log_name = o.log_name;
-    log = weft::open_sqlite_log(path, so, lo);
-  }
+  weft::Result<std::unique_ptr<weft::Log>> log = open(o, std::move(lo));
   if (!log) return fail(log.error());
   auto* h = new weft_log;
   h->log = std::shared_ptr<weft::Log>(std::move(log.value()));
@@ -325,7 +278,7 @@ int32_t weft_status_retryable(int32_t status) {
 }
 
 const weft_error* weft_last_error(void) {
-  LastError& e = last_error();
+  auto& e = weft::capi::last_error();
   if (e.view.message == nullptr) {
     e.view.message = e.message.c_str();
     e.view.message_len = e.message.size();
@@ -374,7 +327,11 @@ void weft_log_options_init(weft_log_options* opts) {
 }
 
 int32_t weft_log_open_memory(weft_log** out, const weft_log_options* opts) {
-  return guard([&]() -> int32_t { return open_log(out, opts, nullptr); });
+  return guard([&]() -> int32_t {
+    return open_log(out, opts, [](const weft_log_options&, weft::LogOptions lo) {
+      return weft::Log::open_memory(std::move(lo));
+    });
+  });
 }
 
 int32_t weft_log_open_sqlite(weft_log** out, const char* path, const weft_log_options* opts) {
@@ -383,7 +340,28 @@ int32_t weft_log_open_sqlite(weft_log** out, const char* path, const weft_log_op
       if (out) *out = nullptr;
       return invalid("path is NULL");
     }
-    return open_log(out, opts, path);
+    return open_log(out, opts, [path](const weft_log_options& o, weft::LogOptions lo) {
+      weft::SqliteOptions so;
+      so.synchronous_full = o.synchronous_full != 0;
+      so.busy_timeout_ms = o.busy_timeout_ms;
+      so.create = o.create != 0;
+      if (o.log_name != nullptr) so.log_name = o.log_name;
+      return weft::open_sqlite_log(path, so, std::move(lo));
+    });
+  });
+}
+
+int32_t weft_log_open_kv(weft_log** out, const weft_kv_store* store, void* db,
+                         const weft_log_options* opts) {
+  return guard([&]() -> int32_t {
+    if (out) *out = nullptr;
+    return open_log(out, opts,
+                    [store, db](const weft_log_options&,
+                                weft::LogOptions lo) -> weft::Result<std::unique_ptr<weft::Log>> {
+                      auto s = weft::capi::open_kv_store(store, db);
+                      WEFT_TRY(s);
+                      return weft::Log::open(std::move(s.value()), std::move(lo));
+                    });
   });
 }
 

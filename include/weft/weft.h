@@ -599,6 +599,102 @@ WEFT_API int32_t weft_chunk_get_op(const weft_chunk *chunk, size_t index, weft_o
 /** Releases `chunk`; NULL is a no-op. @since 0.1 */
 WEFT_API void weft_chunk_free(weft_chunk *chunk);
 
+/* ------------------------------------------------- key-value store adapters */
+
+/*
+ * A storage adapter written in any language: an ordered key-value database
+ * with write transactions, given as a table of callbacks. weft keeps a log
+ * in it (key layout: docs/store-interface.md) and the conformance kit
+ * checks it. Every callback returns WEFT_OK or a nonzero value, which stops
+ * the operation and is returned unchanged to weft's caller. Callbacks must
+ * not unwind (bindings catch their exceptions and panics first).
+ */
+
+/* Receives one row; a nonzero return stops a scan (and is not an error). */
+typedef int32_t (*weft_kv_row_fn)(const uint8_t *key, size_t key_len, const uint8_t *value,
+                                  size_t value_len, void *ctx);
+
+typedef struct weft_kv_store {
+  uint32_t struct_size; /* sizeof(weft_kv_store), set by weft_kv_store_init */
+  uint32_t concurrent;  /* nonzero: two connections may be used from two threads at once */
+  void *user_data;      /* passed last to every callback */
+  /* A new, empty database (the conformance kit makes one per scenario). */
+  int32_t (*create)(void **db, void *user_data);
+  void (*destroy)(void *db, void *user_data);
+  /* A connection to `db`. Closing every connection and connecting again is a
+     reopen: everything committed must be there. */
+  int32_t (*connect)(void *db, void **conn, void *user_data);
+  void (*disconnect)(void *conn, void *user_data);
+  /* A write transaction: its writes become visible and durable together at
+     commit, or vanish at rollback. */
+  int32_t (*begin)(void *conn, void *user_data);
+  int32_t (*commit)(void *conn, void *user_data);
+  int32_t (*rollback)(void *conn, void *user_data);
+  int32_t (*put)(void *conn, const uint8_t *key, size_t key_len, const uint8_t *value,
+                 size_t value_len, void *user_data);
+  /* Calls row once with the value of `key` if it exists, not at all otherwise. */
+  int32_t (*get)(void *conn, const uint8_t *key, size_t key_len, weft_kv_row_fn row, void *ctx,
+                 void *user_data);
+  /* Calls row for every key in [from, to), in ascending byte order, at most
+     `limit` times, stopping early when row returns nonzero. */
+  int32_t (*scan)(void *conn, const uint8_t *from, size_t from_len, const uint8_t *to,
+                  size_t to_len, uint64_t limit, weft_kv_row_fn row, void *ctx, void *user_data);
+} weft_kv_store;
+
+/** Zeroes `store` and sets its struct_size. NULL is a no-op. @since 0.1 */
+WEFT_API void weft_kv_store_init(weft_kv_store *store);
+
+/**
+ * Opens a log kept in database `db` of adapter `store` (the table is
+ * copied; `db` must outlive the log). The log holds one connection.
+ * Returns WEFT_OK and *out, WEFT_INVALID_ARGUMENT (NULL argument, missing
+ * callback, short struct_size), or a callback's nonzero value, or
+ * WEFT_CORRUPT if stored records do not parse. Caller owns *out.
+ * @since 0.1
+ */
+WEFT_API int32_t weft_log_open_kv(weft_log **out, const weft_kv_store *store, void *db,
+                                  const weft_log_options *opts);
+
+/* The results of a conformance run. Immutable. */
+typedef struct weft_conformance weft_conformance;
+
+typedef enum weft_conformance_outcome {
+  WEFT_CONFORMANCE_PASS = 0,
+  WEFT_CONFORMANCE_FAIL = 1,
+  WEFT_CONFORMANCE_SKIP = 2
+} weft_conformance_outcome;
+
+typedef struct weft_conformance_result {
+  const char *scenario;   /* e.g. "atomicity_under_injected_failure" */
+  int32_t outcome;        /* a weft_conformance_outcome */
+  uint32_t reserved;
+  const char *diagnostic; /* what failed and where, or why skipped; "" on pass */
+} weft_conformance_result;
+
+/**
+ * Runs the storage conformance kit (docs/storage.md) against adapter
+ * `store`, each scenario on a fresh database from store->create; `only`
+ * (may be NULL) names a single scenario. A failing scenario is a result,
+ * not a status. Returns WEFT_OK and *out, or WEFT_INVALID_ARGUMENT (NULL
+ * argument, missing callback, unknown scenario name). Caller owns *out.
+ * @since 0.1
+ */
+WEFT_API int32_t weft_conformance_run(const weft_kv_store *store, const char *only,
+                                      weft_conformance **out);
+
+/** The number of results (0 for NULL). @since 0.1 */
+WEFT_API size_t weft_conformance_count(const weft_conformance *results);
+
+/**
+ * Result `index`; its strings stay valid until weft_conformance_free.
+ * WEFT_OK, or WEFT_INVALID_ARGUMENT (NULL, out of range). @since 0.1
+ */
+WEFT_API int32_t weft_conformance_get(const weft_conformance *results, size_t index,
+                                      weft_conformance_result *out);
+
+/** Releases `results`; NULL is a no-op. @since 0.1 */
+WEFT_API void weft_conformance_free(weft_conformance *results);
+
 #ifdef __cplusplus
 }
 #endif

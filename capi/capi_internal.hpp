@@ -1,0 +1,79 @@
+// Shared by the C ABI's translation units (internal; not installed).
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <new>
+#include <string>
+
+#include "weft/status.hpp"
+#include "weft/store.hpp"
+#include "weft/weft.h"
+
+namespace weft::capi {
+
+// Handle types carry a tag: a handle of the wrong type, or one already
+// freed (best effort), answers INVALID_ARGUMENT instead of misbehaving.
+enum Tag : uint32_t {
+  kLogTag = 0x574c4f47,          // WLOG
+  kIterTag = 0x57495452,         // WITR
+  kAckTag = 0x5741434b,          // WACK
+  kOpTag = 0x574f5020,           // WOP
+  kBufsTag = 0x57425553,         // WBUS
+  kBuilderTag = 0x57424c44,      // WBLD
+  kBatchTag = 0x57424154,        // WBAT
+  kChunkTag = 0x5743484b,        // WCHK
+  kConformanceTag = 0x57434e46,  // WCNF
+};
+
+// Sets the calling thread's last error.
+void set_error(int32_t code, std::string message);
+
+inline int32_t fail(const Error& err) {
+  set_error(static_cast<int32_t>(err.code), err.message);
+  return static_cast<int32_t>(err.code);
+}
+
+inline int32_t invalid(const char* what) {
+  set_error(WEFT_INVALID_ARGUMENT, what);
+  return WEFT_INVALID_ARGUMENT;
+}
+
+// Runs `body` (which returns a status) with the error reset first and every
+// exception mapped: bad_alloc to RESOURCE_EXHAUSTED, anything else to INTERNAL.
+template <typename F>
+int32_t guard(F&& body) noexcept {
+  try {
+    set_error(WEFT_OK, "");
+    return body();
+  } catch (const std::bad_alloc&) {
+    set_error(WEFT_RESOURCE_EXHAUSTED, "out of memory");
+    return WEFT_RESOURCE_EXHAUSTED;
+  } catch (const std::exception& e) {
+    set_error(WEFT_INTERNAL, std::string("internal error: ") + e.what());
+    return WEFT_INTERNAL;
+  } catch (...) {
+    set_error(WEFT_INTERNAL, "internal error");
+    return WEFT_INTERNAL;
+  }
+}
+
+template <typename T>
+bool alive(const T* h, uint32_t tag) {
+  return h != nullptr && h->tag == tag;
+}
+
+// Frees a handle after voiding its tag, so a second free is detected
+// (best effort: only while the memory has not been reused).
+template <typename T>
+void release(T* h, uint32_t tag) {
+  if (!alive(h, tag)) return;
+  h->tag = 0;
+  delete h;
+}
+
+// A LogStore over a C key-value adapter's database `db` (one connection).
+Result<std::unique_ptr<LogStore>> open_kv_store(const weft_kv_store* table, void* db);
+
+}  // namespace weft::capi

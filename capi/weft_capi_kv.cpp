@@ -1,0 +1,184 @@
+// The C ABI's key-value adapters and conformance kit (weft.h, "key-value
+// store adapters"): C callback tables adapted to weft::KvConnection.
+#include <algorithm>
+#include <cstring>
+#include <new>
+#include <string>
+
+#include "capi/capi_internal.hpp"
+#include "weft/conformance.hpp"
+#include "weft/kv_store.hpp"
+
+namespace weft::capi {
+
+bool table_ok(const weft_kv_store* t) {
+  return t != nullptr && t->struct_size >= sizeof(weft_kv_store) && t->create && t->destroy &&
+         t->connect && t->disconnect && t->begin && t->commit && t->rollback && t->put &&
+         t->get && t->scan;
+}
+
+Status from_callback(int32_t rc, const char* what) {
+  if (rc == WEFT_OK) return Status::ok();
+  return make_error(static_cast<Code>(rc),
+                    std::string("kv adapter: ") + what + " returned " + std::to_string(rc));
+}
+
+namespace {
+
+class CKvConnection final : public KvConnection {
+ public:
+  CKvConnection(const weft_kv_store& t, void* conn) : t_(t), conn_(conn) {}
+  ~CKvConnection() override { t_.disconnect(conn_, t_.user_data); }
+
+  Status begin() override { return from_callback(t_.begin(conn_, t_.user_data), "begin"); }
+  Status commit() override { return from_callback(t_.commit(conn_, t_.user_data), "commit"); }
+  Status rollback() override {
+    return from_callback(t_.rollback(conn_, t_.user_data), "rollback");
+  }
+  Status put(std::span<const uint8_t> k, std::span<const uint8_t> v) override {
+    return from_callback(t_.put(conn_, k.data(), k.size(), v.data(), v.size(), t_.user_data),
+                         "put");
+  }
+  Result<std::optional<std::vector<uint8_t>>> get(std::span<const uint8_t> k) override {
+    std::optional<std::vector<uint8_t>> out;
+    auto row = [](const uint8_t*, size_t, const uint8_t* v, size_t n, void* ctx) -> int32_t {
+      auto* o = static_cast<std::optional<std::vector<uint8_t>>*>(ctx);
+      o->emplace(v, v + n);
+      return 0;
+    };
+    WEFT_TRY(from_callback(t_.get(conn_, k.data(), k.size(), row, &out, t_.user_data), "get"));
+    return out;
+  }
+  Status scan(std::span<const uint8_t> from, std::span<const uint8_t> to, size_t limit,
+              const std::function<bool(std::span<const uint8_t>, std::span<const uint8_t>)>& row)
+      override {
+    struct Ctx {
+      const std::function<bool(std::span<const uint8_t>, std::span<const uint8_t>)>* row;
+    } ctx{&row};
+    auto trampoline = [](const uint8_t* k, size_t kn, const uint8_t* v, size_t vn,
+                         void* c) -> int32_t {
+      auto* x = static_cast<Ctx*>(c);
+      return (*x->row)({k, kn}, {v, vn}) ? 0 : 1;
+    };
+    return from_callback(t_.scan(conn_, from.data(), from.size(), to.data(), to.size(),
+                                 static_cast<uint64_t>(limit), trampoline, &ctx, t_.user_data),
+                         "scan");
+  }
+
+ private:
+  weft_kv_store t_;
+  void* conn_;
+};
+
+Result<std::unique_ptr<KvConnection>> connect(const weft_kv_store& t, void* db) {
+  void* conn = nullptr;
+  WEFT_TRY(from_callback(t.connect(db, &conn, t.user_data), "connect"));
+  return std::unique_ptr<KvConnection>(std::make_unique<CKvConnection>(t, conn));
+}
+
+// A fresh database of a C adapter, as the conformance kit wants it.
+class CKvBackend final : public conformance::Backend {
+ public:
+  CKvBackend(const weft_kv_store& t, void* db) : t_(t), db_(db) {}
+  ~CKvBackend() override { t_.destroy(db_, t_.user_data); }
+
+  Result<std::unique_ptr<LogStore>> open() override {
+    auto c = connect(t_, db_);
+    WEFT_TRY(c);
+    return make_kv_log_store(std::move(c.value()));
+  }
+  Status corrupt_chunk(const ActorId& actor, uint64_t index) override {
+    auto c = connect(t_, db_);
+    WEFT_TRY(c);
+    return kv_corrupt_chunk(*c.value(), actor, index);
+  }
+  bool concurrent_handles() const override { return t_.concurrent != 0; }
+
+ private:
+  weft_kv_store t_;
+  void* db_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<LogStore>> open_kv_store(const weft_kv_store* t, void* db) {
+  if (!table_ok(t)) {
+    return make_error(Code::kInvalidArgument,
+                      "weft_kv_store: short struct_size or a missing callback (call "
+                      "weft_kv_store_init, then set every callback)");
+  }
+  auto c = connect(*t, db);
+  WEFT_TRY(c);
+  return make_kv_log_store(std::move(c.value()));
+}
+
+}  // namespace weft::capi
+
+struct weft_conformance {
+  uint32_t tag = weft::capi::kConformanceTag;
+  std::vector<weft::conformance::ScenarioResult> results;
+};
+
+extern "C" {
+
+void weft_kv_store_init(weft_kv_store* store) {
+  if (store == nullptr) return;
+  std::memset(store, 0, sizeof *store);
+  store->struct_size = sizeof(weft_kv_store);
+}
+
+int32_t weft_conformance_run(const weft_kv_store* store, const char* only,
+                             weft_conformance** out) {
+  using namespace weft;
+  return capi::guard([&]() -> int32_t {
+    if (out) *out = nullptr;
+    if (out == nullptr || !capi::table_ok(store)) {
+      return capi::invalid("NULL argument, short struct_size or a missing callback");
+    }
+    std::string name = only ? only : "";
+    if (!name.empty()) {
+      auto all = conformance::scenarios();
+      if (std::find(all.begin(), all.end(), name) == all.end()) {
+        return capi::invalid(("no conformance scenario named '" + name + "'").c_str());
+      }
+    }
+    const weft_kv_store table = *store;
+    auto factory = [table]() -> Result<std::unique_ptr<conformance::Backend>> {
+      void* db = nullptr;
+      WEFT_TRY(capi::from_callback(table.create(&db, table.user_data), "create"));
+      return std::unique_ptr<conformance::Backend>(
+          std::make_unique<capi::CKvBackend>(table, db));
+    };
+    auto* h = new weft_conformance;
+    h->results = conformance::run(factory, name);
+    *out = h;
+    return WEFT_OK;
+  });
+}
+
+size_t weft_conformance_count(const weft_conformance* results) {
+  return weft::capi::alive(results, weft::capi::kConformanceTag) ? results->results.size() : 0;
+}
+
+int32_t weft_conformance_get(const weft_conformance* results, size_t index,
+                             weft_conformance_result* out) {
+  using namespace weft;
+  return capi::guard([&]() -> int32_t {
+    if (out) std::memset(out, 0, sizeof *out);
+    if (!capi::alive(results, capi::kConformanceTag) || out == nullptr) {
+      return capi::invalid("NULL argument");
+    }
+    if (index >= results->results.size()) return capi::invalid("index out of range");
+    const auto& r = results->results[index];
+    out->scenario = r.scenario.c_str();
+    out->outcome = static_cast<int32_t>(r.outcome);
+    out->diagnostic = r.diagnostic.c_str();
+    return WEFT_OK;
+  });
+}
+
+void weft_conformance_free(weft_conformance* results) {
+  weft::capi::release(results, weft::capi::kConformanceTag);
+}
+
+}  // extern "C"

@@ -1,0 +1,295 @@
+/*
+ * A storage adapter written in plain C against weft.h: an in-memory ordered
+ * key-value database with transactions (a sorted array; a transaction
+ * snapshots it). The conformance kit must pass against it, a log must live
+ * in it across reconnects, and a deliberately broken adapter (rollback that
+ * keeps the writes) must fail the atomicity scenario. Prints TAP.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "weft/weft.h"
+
+static int g_test = 0;
+static int g_failed = 0;
+
+#define CHECK(cond)                                                                     \
+  do {                                                                                  \
+    ++g_test;                                                                           \
+    if (cond) {                                                                         \
+      printf("ok %d - %s\n", g_test, #cond);                                            \
+    } else {                                                                            \
+      ++g_failed;                                                                       \
+      printf("not ok %d - %s (line %d; last error %s: %s)\n", g_test, #cond, __LINE__, \
+             weft_status_name(weft_last_error()->code), weft_last_error()->message);   \
+    }                                                                                   \
+  } while (0)
+
+typedef struct entry {
+  uint8_t *key;
+  size_t key_len;
+  uint8_t *value;
+  size_t value_len;
+} entry;
+
+typedef struct table {
+  entry *rows;
+  size_t len, cap;
+} table;
+
+typedef struct db {
+  table committed;
+  table saved; /* the snapshot taken at begin */
+  int in_txn;
+  int broken_rollback;
+} db;
+
+static void table_clear(table *t) {
+  size_t i;
+  for (i = 0; i < t->len; ++i) {
+    free(t->rows[i].key);
+    free(t->rows[i].value);
+  }
+  free(t->rows);
+  memset(t, 0, sizeof *t);
+}
+
+static uint8_t *dup_bytes(const uint8_t *p, size_t n) {
+  uint8_t *d = malloc(n ? n : 1);
+  if (d && n) memcpy(d, p, n);
+  return d;
+}
+
+static int table_copy(table *to, const table *from) {
+  size_t i;
+  memset(to, 0, sizeof *to);
+  to->rows = calloc(from->len ? from->len : 1, sizeof(entry));
+  if (!to->rows) return 1;
+  to->cap = from->len ? from->len : 1;
+  for (i = 0; i < from->len; ++i) {
+    to->rows[i].key = dup_bytes(from->rows[i].key, from->rows[i].key_len);
+    to->rows[i].key_len = from->rows[i].key_len;
+    to->rows[i].value = dup_bytes(from->rows[i].value, from->rows[i].value_len);
+    to->rows[i].value_len = from->rows[i].value_len;
+    to->len = i + 1;
+  }
+  return 0;
+}
+
+static int compare(const uint8_t *a, size_t an, const uint8_t *b, size_t bn) {
+  int c = memcmp(a, b, an < bn ? an : bn);
+  if (c) return c;
+  return an < bn ? -1 : an > bn ? 1 : 0;
+}
+
+/* The first row whose key is >= key. */
+static size_t lower_bound(const table *t, const uint8_t *key, size_t n) {
+  size_t lo = 0, hi = t->len;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (compare(t->rows[mid].key, t->rows[mid].key_len, key, n) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+static int32_t kv_create(void **out, void *user) {
+  db *d = calloc(1, sizeof(db));
+  if (!d) return WEFT_RESOURCE_EXHAUSTED;
+  d->broken_rollback = user != NULL;
+  *out = d;
+  return WEFT_OK;
+}
+static void kv_destroy(void *p, void *user) {
+  db *d = p;
+  (void)user;
+  table_clear(&d->committed);
+  table_clear(&d->saved);
+  free(d);
+}
+/* A connection is the database itself: one process, one thread. */
+static int32_t kv_connect(void *p, void **conn, void *user) {
+  (void)user;
+  *conn = p;
+  return WEFT_OK;
+}
+static void kv_disconnect(void *conn, void *user) {
+  (void)conn;
+  (void)user;
+}
+static int32_t kv_begin(void *p, void *user) {
+  db *d = p;
+  (void)user;
+  if (d->in_txn) return WEFT_BUSY;
+  if (table_copy(&d->saved, &d->committed)) return WEFT_RESOURCE_EXHAUSTED;
+  d->in_txn = 1;
+  return WEFT_OK;
+}
+static int32_t kv_commit(void *p, void *user) {
+  db *d = p;
+  (void)user;
+  if (!d->in_txn) return WEFT_INVALID_ARGUMENT;
+  table_clear(&d->saved);
+  d->in_txn = 0;
+  return WEFT_OK;
+}
+static int32_t kv_rollback(void *p, void *user) {
+  db *d = p;
+  (void)user;
+  if (!d->in_txn) return WEFT_OK;
+  if (d->broken_rollback) {
+    table_clear(&d->saved); /* the defect: writes of an aborted transaction stay */
+  } else {
+    table_clear(&d->committed);
+    d->committed = d->saved;
+    memset(&d->saved, 0, sizeof d->saved);
+  }
+  d->in_txn = 0;
+  return WEFT_OK;
+}
+static int32_t kv_put(void *p, const uint8_t *k, size_t kn, const uint8_t *v, size_t vn,
+                      void *user) {
+  db *d = p;
+  table *t = &d->committed;
+  size_t at = lower_bound(t, k, kn);
+  (void)user;
+  if (!d->in_txn) return WEFT_INVALID_ARGUMENT;
+  if (at < t->len && compare(t->rows[at].key, t->rows[at].key_len, k, kn) == 0) {
+    free(t->rows[at].value);
+    t->rows[at].value = dup_bytes(v, vn);
+    t->rows[at].value_len = vn;
+    return WEFT_OK;
+  }
+  if (t->len == t->cap) {
+    size_t cap = t->cap ? 2 * t->cap : 16;
+    entry *rows = realloc(t->rows, cap * sizeof(entry));
+    if (!rows) return WEFT_RESOURCE_EXHAUSTED;
+    t->rows = rows;
+    t->cap = cap;
+  }
+  memmove(&t->rows[at + 1], &t->rows[at], (t->len - at) * sizeof(entry));
+  t->rows[at].key = dup_bytes(k, kn);
+  t->rows[at].key_len = kn;
+  t->rows[at].value = dup_bytes(v, vn);
+  t->rows[at].value_len = vn;
+  ++t->len;
+  return WEFT_OK;
+}
+static int32_t kv_get(void *p, const uint8_t *k, size_t kn, weft_kv_row_fn row, void *ctx,
+                      void *user) {
+  db *d = p;
+  table *t = &d->committed;
+  size_t at = lower_bound(t, k, kn);
+  (void)user;
+  if (at < t->len && compare(t->rows[at].key, t->rows[at].key_len, k, kn) == 0) {
+    row(t->rows[at].key, t->rows[at].key_len, t->rows[at].value, t->rows[at].value_len, ctx);
+  }
+  return WEFT_OK;
+}
+static int32_t kv_scan(void *p, const uint8_t *from, size_t fn, const uint8_t *to, size_t tn,
+                       uint64_t limit, weft_kv_row_fn row, void *ctx, void *user) {
+  db *d = p;
+  table *t = &d->committed;
+  size_t at = lower_bound(t, from, fn);
+  uint64_t n = 0;
+  (void)user;
+  for (; at < t->len && n < limit; ++at, ++n) {
+    if (compare(t->rows[at].key, t->rows[at].key_len, to, tn) >= 0) break;
+    if (row(t->rows[at].key, t->rows[at].key_len, t->rows[at].value, t->rows[at].value_len,
+            ctx)) {
+      break;
+    }
+  }
+  return WEFT_OK;
+}
+
+static weft_kv_store adapter(int broken) {
+  weft_kv_store s;
+  weft_kv_store_init(&s);
+  s.user_data = broken ? (void *)1 : NULL;
+  s.create = kv_create;
+  s.destroy = kv_destroy;
+  s.connect = kv_connect;
+  s.disconnect = kv_disconnect;
+  s.begin = kv_begin;
+  s.commit = kv_commit;
+  s.rollback = kv_rollback;
+  s.put = kv_put;
+  s.get = kv_get;
+  s.scan = kv_scan;
+  return s;
+}
+
+static void test_conformance_passes(void) {
+  weft_kv_store s = adapter(0);
+  weft_conformance *results = NULL;
+  weft_conformance_result r;
+  size_t i, passed = 0;
+  CHECK(weft_conformance_run(&s, NULL, &results) == WEFT_OK);
+  CHECK(weft_conformance_count(results) == 6);
+  for (i = 0; i < weft_conformance_count(results); ++i) {
+    CHECK(weft_conformance_get(results, i, &r) == WEFT_OK);
+    if (r.outcome != WEFT_CONFORMANCE_PASS) printf("# %s: %s\n", r.scenario, r.diagnostic);
+    passed += r.outcome == WEFT_CONFORMANCE_PASS;
+  }
+  CHECK(passed == 6);
+  CHECK(weft_conformance_get(results, 6, &r) == WEFT_INVALID_ARGUMENT);
+  weft_conformance_free(results);
+}
+
+static void test_broken_adapter_fails(void) {
+  weft_kv_store s = adapter(1);
+  weft_conformance *results = NULL;
+  weft_conformance_result r;
+  CHECK(weft_conformance_run(&s, "atomicity_under_injected_failure", &results) == WEFT_OK);
+  CHECK(weft_conformance_count(results) == 1);
+  CHECK(weft_conformance_get(results, 0, &r) == WEFT_OK);
+  CHECK(r.outcome == WEFT_CONFORMANCE_FAIL && strlen(r.diagnostic) > 0);
+  printf("# broken adapter: %s\n", r.diagnostic);
+  weft_conformance_free(results);
+}
+
+static void test_bad_tables(void) {
+  weft_kv_store s = adapter(0);
+  weft_conformance *results = NULL;
+  weft_log *log = NULL;
+  CHECK(weft_conformance_run(&s, "no_such_scenario", &results) == WEFT_INVALID_ARGUMENT);
+  CHECK(results == NULL);
+  s.scan = NULL;
+  CHECK(weft_conformance_run(&s, NULL, &results) == WEFT_INVALID_ARGUMENT);
+  CHECK(weft_log_open_kv(&log, &s, NULL, NULL) == WEFT_INVALID_ARGUMENT && log == NULL);
+  CHECK(weft_conformance_run(NULL, NULL, &results) == WEFT_INVALID_ARGUMENT);
+  weft_conformance_free(NULL);
+  CHECK(weft_conformance_count(NULL) == 0);
+}
+
+static void test_log_lives_in_the_adapter(void) {
+  weft_kv_store s = adapter(0);
+  void *d = NULL;
+  weft_log *log = NULL;
+  weft_hash before, after;
+  uint64_t cursor = 0;
+  CHECK(kv_create(&d, NULL) == WEFT_OK);
+  CHECK(weft_log_open_kv(&log, &s, d, NULL) == WEFT_OK);
+  CHECK(weft_log_append(log, (const uint8_t *)"kept", 4, 0, NULL) == WEFT_OK);
+  CHECK(weft_log_append(log, (const uint8_t *)"here", 4, 0, NULL) == WEFT_OK);
+  CHECK(weft_log_digest(log, &before) == WEFT_OK);
+  weft_log_free(log);
+  CHECK(weft_log_open_kv(&log, &s, d, NULL) == WEFT_OK);
+  CHECK(weft_log_cursor(log, &cursor) == WEFT_OK && cursor == 2);
+  CHECK(weft_log_digest(log, &after) == WEFT_OK && memcmp(&before, &after, sizeof before) == 0);
+  CHECK(weft_log_verify(log, NULL, NULL) == WEFT_OK);
+  weft_log_free(log);
+  kv_destroy(d, NULL);
+}
+
+int main(void) {
+  test_conformance_passes();
+  test_broken_adapter_fails();
+  test_bad_tables();
+  test_log_lives_in_the_adapter();
+  printf("1..%d\n", g_test);
+  return g_failed == 0 ? 0 : 1;
+}
