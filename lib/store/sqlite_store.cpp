@@ -189,6 +189,9 @@ class SqliteTxn final : public StoreTxn {
   Status commit() override;
 
  private:
+  // The actor's number in this log, numbering it if it is new.
+  Result<int64_t> number(const ActorId& actor);
+
   SqliteStore& s_;
   bool open_ = true;
 };
@@ -763,26 +766,30 @@ Result<std::optional<LogHeader>> SqliteTxn::refresh() {
   return std::optional<LogHeader>(std::move(h.value()));
 }
 
+Result<int64_t> SqliteTxn::number(const ActorId& actor) {
+  auto found = s_.actor_no(actor);
+  WEFT_TRY(found);
+  if (found.value()) return *found.value();
+  // A new actor gets the next number, inside this transaction (a rollback
+  // forgets it again).
+  Stmt& a = s_.stmts_->insert_actor_no;
+  Using ua(a);
+  const auto n = static_cast<int64_t>(s_.actors_.size());
+  a.bind(1, s_.log_id_);
+  a.bind(2, n);
+  a.bind(3, actor.bytes);
+  int rc = a.step();
+  if (rc != SQLITE_DONE) return s_.write_error(rc, "insert actor " + actor.hex());
+  s_.actors_.push_back(actor);
+  s_.actor_nos_.emplace(actor, n);
+  s_.pending_actors_.push_back(actor);
+  return n;
+}
+
 Status SqliteTxn::put_op(const Op& op, const Hash& hash, uint64_t cursor) {
   if (WEFT_FAULT("store.write")) return make_error(Code::kIoError, "fault injected: store.write");
-  auto found = s_.actor_no(op.id.actor);
-  WEFT_TRY(found);
-  auto no = found.value();
-  if (!no) {
-    // A new actor gets the next number, inside this transaction.
-    Stmt& a = s_.stmts_->insert_actor_no;
-    Using ua(a);
-    const auto n = static_cast<int64_t>(s_.actors_.size());
-    a.bind(1, s_.log_id_);
-    a.bind(2, n);
-    a.bind(3, op.id.actor.bytes);
-    int rc = a.step();
-    if (rc != SQLITE_DONE) return s_.write_error(rc, "insert actor " + op.id.actor.hex());
-    s_.actors_.push_back(op.id.actor);
-    s_.actor_nos_.emplace(op.id.actor, n);
-    s_.pending_actors_.push_back(op.id.actor);
-    no = n;
-  }
+  auto no = number(op.id.actor);
+  WEFT_TRY(no);
   uint8_t deps_buf[24 * 8];
   std::vector<uint8_t> deps_big;
   std::span<uint8_t> deps;
@@ -800,7 +807,7 @@ Status SqliteTxn::put_op(const Op& op, const Hash& hash, uint64_t cursor) {
   Using u(s);
   s.bind(1, s_.log_id_);
   s.bind(2, s64(cursor));
-  s.bind(3, *no);
+  s.bind(3, no.value());
   s.bind(4, s64(op.id.counter));
   s.bind(5, s64(op.lamport));
   s.bind(6, static_cast<int64_t>(op.kind));
@@ -819,28 +826,12 @@ Status SqliteTxn::put_op(const Op& op, const Hash& hash, uint64_t cursor) {
 
 Status SqliteTxn::put_actor(const ActorState& a) {
   if (WEFT_FAULT("store.write")) return make_error(Code::kIoError, "fault injected: store.write");
-  auto found = s_.actor_no(a.actor);
-  WEFT_TRY(found);
-  auto no = found.value();
-  if (!no) {
-    // Known to the engine only through a dependency or a chunk seal: number it.
-    Stmt& ins = s_.stmts_->insert_actor_no;
-    Using ui(ins);
-    const auto n = static_cast<int64_t>(s_.actors_.size());
-    ins.bind(1, s_.log_id_);
-    ins.bind(2, n);
-    ins.bind(3, a.actor.bytes);
-    int rc = ins.step();
-    if (rc != SQLITE_DONE) return s_.write_error(rc, "insert actor " + a.actor.hex());
-    s_.actors_.push_back(a.actor);
-    s_.actor_nos_.emplace(a.actor, n);
-    s_.pending_actors_.push_back(a.actor);
-    no = n;
-  }
+  auto no = number(a.actor);
+  WEFT_TRY(no);
   Stmt& s = s_.stmts_->put_actor;
   Using u(s);
   s.bind(1, s_.log_id_);
-  s.bind(2, *no);
+  s.bind(2, no.value());
   s.bind(3, s64(a.max_counter));
   s.bind(4, s64(a.last_lamport));
   s.bind(5, s64(a.covered));

@@ -10,22 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tap.h"
 #include "weft/weft.h"
 
-static int g_test = 0;
-static int g_failed = 0;
-
-#define CHECK(cond)                                                                     \
-  do {                                                                                  \
-    ++g_test;                                                                           \
-    if (cond) {                                                                         \
-      printf("ok %d - %s\n", g_test, #cond);                                            \
-    } else {                                                                            \
-      ++g_failed;                                                                       \
-      printf("not ok %d - %s (line %d; last error %s: %s)\n", g_test, #cond, __LINE__, \
-             weft_status_name(weft_last_error()->code), weft_last_error()->message);   \
-    }                                                                                   \
-  } while (0)
 
 typedef struct entry {
   uint8_t *key;
@@ -290,6 +277,5 @@ int main(void) {
   test_broken_adapter_fails();
   test_bad_tables();
   test_log_lives_in_the_adapter();
-  printf("1..%d\n", g_test);
-  return g_failed == 0 ? 0 : 1;
+  return tap_done();
 }

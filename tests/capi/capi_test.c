@@ -9,22 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tap.h"
 #include "weft/weft.h"
 
-static int g_test = 0;
-static int g_failed = 0;
-
-#define CHECK(cond)                                                                     \
-  do {                                                                                  \
-    ++g_test;                                                                           \
-    if (cond) {                                                                         \
-      printf("ok %d - %s\n", g_test, #cond);                                            \
-    } else {                                                                            \
-      ++g_failed;                                                                       \
-      printf("not ok %d - %s (line %d; last error %s: %s)\n", g_test, #cond, __LINE__, \
-             weft_status_name(weft_last_error()->code), weft_last_error()->message);   \
-    }                                                                                   \
-  } while (0)
 
 static weft_actor actor_of(uint8_t n) {
   weft_actor a;
@@ -402,6 +389,5 @@ int main(void) {
   test_chunks_and_verify();
   test_merge_digest_and_order();
   test_sqlite();
-  printf("1..%d\n", g_test);
-  return g_failed == 0 ? 0 : 1;
+  return tap_done();
 }
