@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <exception>
 #include <memory>
 #include <new>
@@ -71,6 +72,34 @@ void release(T* h, uint32_t tag) {
   if (!alive(h, tag)) return;
   h->tag = 0;
   delete h;
+}
+
+// The sizes of the versioned input structs in weft 0.1: fixed forever.
+// Callers built against 0.1 pass exactly these; later releases only append
+// fields, so struct_size tells which fields a caller knows.
+inline constexpr uint32_t kLogOptionsSize01 = 80;
+inline constexpr uint32_t kAppendRequestSize01 = 56;
+inline constexpr uint32_t kOpFieldsSize01 = 80;
+inline constexpr uint32_t kKvStoreSize01 = 96;
+static_assert(sizeof(weft_log_options) >= kLogOptionsSize01);
+static_assert(sizeof(weft_append_request) >= kAppendRequestSize01);
+static_assert(sizeof(weft_op_fields) >= kOpFieldsSize01);
+static_assert(sizeof(weft_kv_store) >= kKvStoreSize01);
+
+// Copies a caller's versioned struct over `out` (which holds the defaults).
+// A struct_size from the 0.1 size up to this library's is accepted, fields
+// past it keep their defaults. A larger one comes from a newer weft whose
+// fields this library cannot honour, and is refused rather than half-obeyed.
+// Returns nullptr, or what is wrong.
+template <typename T>
+const char* adopt(const T& in, uint32_t size_01, T& out) {
+  if (in.struct_size < size_01) return "struct_size is smaller than any weft release's: call the _init function";
+  if (in.struct_size > sizeof(T)) {
+    return "struct_size is larger than this library knows: built against a newer weft";
+  }
+  std::memcpy(static_cast<void*>(&out), &in, in.struct_size);
+  out.struct_size = static_cast<uint32_t>(sizeof(T));
+  return nullptr;
 }
 
 // A LogStore over a C key-value adapter's database `db` (one connection).

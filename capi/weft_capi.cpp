@@ -209,10 +209,9 @@ int32_t open_log(weft_log** out, const weft_log_options* opts, Open&& open) {
   weft_log_options o;
   weft_log_options_init(&o);
   if (opts != nullptr) {
-    if (opts->struct_size < sizeof(weft_log_options)) {
-      return invalid("weft_log_options.struct_size is too small: call weft_log_options_init");
+    if (const char* why = capi::adopt(*opts, capi::kLogOptionsSize01, o)) {
+      return invalid((std::string("weft_log_options: ") + why).c_str());
     }
-    o = *opts;
   }
   weft::LogOptions lo;
   if (o.has_actor) lo.actor = to_actor(o.actor);
@@ -236,11 +235,11 @@ int32_t give_ids(const std::vector<weft::OpId>& ids, weft_op_id* out, size_t cap
   return WEFT_OK;
 }
 
-weft::Result<weft::AppendRequest> to_request(const weft_append_request& r) {
-  if (r.struct_size < sizeof(weft_append_request)) {
-    return weft::make_error(Code::kInvalidArgument,
-                            "weft_append_request.struct_size is too small: call "
-                            "weft_append_request_init");
+weft::Result<weft::AppendRequest> to_request(const weft_append_request& given) {
+  weft_append_request r;
+  weft_append_request_init(&r);
+  if (const char* why = capi::adopt(given, capi::kAppendRequestSize01, r)) {
+    return weft::make_error(Code::kInvalidArgument, std::string("weft_append_request: ") + why);
   }
   if (!bytes_ok(r.payload, r.payload_len)) {
     return weft::make_error(Code::kInvalidArgument, "payload is NULL with a nonzero length");
@@ -771,12 +770,15 @@ int32_t weft_batch_builder_set_header(weft_batch_builder* builder, uint64_t batc
   });
 }
 
-int32_t weft_batch_builder_add_op(weft_batch_builder* builder, const weft_op_fields* f) {
+int32_t weft_batch_builder_add_op(weft_batch_builder* builder, const weft_op_fields* given) {
   return guard([&]() -> int32_t {
-    if (!alive(builder, kBuilderTag) || f == nullptr) return invalid("NULL argument");
-    if (f->struct_size < sizeof(weft_op_fields)) {
-      return invalid("weft_op_fields.struct_size is too small: call weft_op_fields_init");
+    if (!alive(builder, kBuilderTag) || given == nullptr) return invalid("NULL argument");
+    weft_op_fields fields;
+    weft_op_fields_init(&fields);
+    if (const char* why = capi::adopt(*given, capi::kOpFieldsSize01, fields)) {
+      return invalid((std::string("weft_op_fields: ") + why).c_str());
     }
+    const weft_op_fields* f = &fields;
     if (!bytes_ok(f->deps, f->deps_len) || !bytes_ok(f->payload, f->payload_len)) {
       return invalid("deps or payload is NULL with a nonzero length");
     }

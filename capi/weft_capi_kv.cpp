@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <new>
+#include <optional>
 #include <string>
 
 #include "capi/capi_internal.hpp"
@@ -11,10 +12,16 @@
 
 namespace weft::capi {
 
-bool table_ok(const weft_kv_store* t) {
-  return t != nullptr && t->struct_size >= sizeof(weft_kv_store) && t->create && t->destroy &&
-         t->connect && t->disconnect && t->begin && t->commit && t->rollback && t->put &&
-         t->get && t->scan;
+// The table with defaults for fields an older caller does not know, if it
+// has every callback a connection needs (and, for the kit, create/destroy).
+std::optional<weft_kv_store> table_of(const weft_kv_store* given, bool need_create) {
+  if (given == nullptr) return std::nullopt;
+  weft_kv_store t;
+  weft_kv_store_init(&t);
+  if (adopt(*given, kKvStoreSize01, t) != nullptr) return std::nullopt;
+  const bool ok = t.connect && t.disconnect && t.begin && t.commit && t.rollback && t.put &&
+                  t.get && t.scan && (!need_create || (t.create && t.destroy));
+  return ok ? std::optional<weft_kv_store>(t) : std::nullopt;
 }
 
 Status from_callback(int32_t rc, const char* what) {
@@ -101,11 +108,13 @@ class CKvBackend final : public conformance::Backend {
 
 }  // namespace
 
-Result<std::unique_ptr<LogStore>> open_kv_store(const weft_kv_store* t, void* db) {
-  if (!table_ok(t)) {
+Result<std::unique_ptr<LogStore>> open_kv_store(const weft_kv_store* given, void* db) {
+  auto t = table_of(given, /*need_create=*/false);
+  if (!t) {
     return make_error(Code::kInvalidArgument,
-                      "weft_kv_store: short struct_size or a missing callback (call "
-                      "weft_kv_store_init, then set every callback)");
+                      "weft_kv_store: bad struct_size or a missing connection callback (call "
+                      "weft_kv_store_init, then set connect, disconnect, begin, commit, "
+                      "rollback, put, get and scan)");
   }
   auto c = connect(*t, db);
   WEFT_TRY(c);
@@ -132,8 +141,9 @@ int32_t weft_conformance_run(const weft_kv_store* store, const char* only,
   using namespace weft;
   return capi::guard([&]() -> int32_t {
     if (out) *out = nullptr;
-    if (out == nullptr || !capi::table_ok(store)) {
-      return capi::invalid("NULL argument, short struct_size or a missing callback");
+    auto checked = capi::table_of(store, /*need_create=*/true);
+    if (out == nullptr || !checked) {
+      return capi::invalid("NULL argument, bad struct_size or a missing callback");
     }
     std::string name = only ? only : "";
     if (!name.empty()) {
@@ -142,7 +152,7 @@ int32_t weft_conformance_run(const weft_kv_store* store, const char* only,
         return capi::invalid(("no conformance scenario named '" + name + "'").c_str());
       }
     }
-    const weft_kv_store table = *store;
+    const weft_kv_store table = *checked;
     auto factory = [table]() -> Result<std::unique_ptr<conformance::Backend>> {
       void* db = nullptr;
       WEFT_TRY(capi::from_callback(table.create(&db, table.user_data), "create"));

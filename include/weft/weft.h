@@ -6,6 +6,10 @@
  *  - Every fallible function returns a status: WEFT_OK (0) or one of the
  *    canonical codes below, whose values never change. On failure,
  *    weft_last_error() describes it and every output is NULL or zero.
+ *  - Structs passed in start with struct_size (set by their _init function):
+ *    any size from the struct's 0.1 layout up to this library's is
+ *    accepted, fields past it keep their defaults; a larger size (a caller
+ *    built against a newer weft) is refused with WEFT_INVALID_ARGUMENT.
  *  - Handles returned through an `out` parameter belong to the caller, who
  *    releases them with the matching _free function (which accepts NULL).
  *    Child handles (iterators) keep their parent alive: handles may be
@@ -101,11 +105,13 @@ typedef struct weft_error {
 } weft_error;
 
 /**
- * The outcome of the last weft call made on this thread: its code and a
- * message naming what was wrong (which op, field, chunk or file). Never
- * NULL. Every weft call resets it, so read it right after the call that
- * failed. The pointer and its message stay valid until the next weft call
- * on this thread. Thread-local. @since 0.1
+ * The outcome of the last fallible weft call (one returning a status) made
+ * on this thread: its code and a message naming what was wrong (which op,
+ * field, chunk or file). Never NULL. Every fallible call resets it, so read
+ * it right after the call that failed; infallible calls (_free, _init,
+ * _count, names, versions) leave it alone. The pointer and its message stay
+ * valid until the next fallible weft call on this thread. Thread-local.
+ * @since 0.1
  */
 WEFT_API const weft_error *weft_last_error(void);
 
@@ -357,7 +363,7 @@ WEFT_API void weft_ack_free(weft_ack *ack);
 typedef struct weft_iter weft_iter;
 
 /**
- * Starts reading at `from_cursor` (1 is the first op), at most `max` ops
+ * Starts reading at `from_cursor` (1 is the first op; 0 reads as 1), at most `max` ops
  * (UINT64_MAX: to the end as of each page read).
  * Returns WEFT_OK and *out, or WEFT_INVALID_ARGUMENT. Caller owns *out.
  * @since 0.1
@@ -646,7 +652,9 @@ WEFT_API void weft_kv_store_init(weft_kv_store *store);
 
 /**
  * Opens a log kept in database `db` of adapter `store` (the table is
- * copied; `db` must outlive the log). The log holds one connection.
+ * copied; `db` must outlive the log and every iterator of it). The log
+ * holds one connection. Only the connection callbacks are needed here;
+ * create and destroy may be NULL.
  * Returns WEFT_OK and *out, WEFT_INVALID_ARGUMENT (NULL argument, missing
  * callback, short struct_size), or a callback's nonzero value, or
  * WEFT_CORRUPT if stored records do not parse. Caller owns *out.

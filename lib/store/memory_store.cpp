@@ -20,7 +20,8 @@ class BlockVector {
   const T& operator[](size_t i) const { return blocks_[i / kBlock][i % kBlock]; }
   void push_back(const T& v) {
     if (size_ % kBlock == 0 && size_ / kBlock == blocks_.size()) {
-      blocks_.push_back(std::make_unique<T[]>(kBlock));
+      // Default-initialised, not zeroed: untouched pages cost no memory.
+      blocks_.push_back(std::unique_ptr<T[]>(new T[kBlock]));
     }
     (*this)[size_++] = v;
   }
@@ -36,13 +37,17 @@ class ByteArena {
   // Stable pointer to a copy of `b`.
   const uint8_t* add(std::span<const uint8_t> b) {
     if (b.empty()) return nullptr;
-    if (b.size() > kBlock / 4) {
-      big_.push_back(std::make_unique<uint8_t[]>(b.size()));
+    if (b.size() > kMaxBlock / 4) {
+      big_.push_back(std::unique_ptr<uint8_t[]>(new uint8_t[b.size()]));
       std::memcpy(big_.back().get(), b.data(), b.size());
       return big_.back().get();
     }
-    if (blocks_.empty() || used_ + b.size() > kBlock) {
-      blocks_.push_back(std::make_unique<uint8_t[]>(kBlock));
+    if (blocks_.empty() || used_ + b.size() > block_size_) {
+      // Blocks grow from 4 KiB to 1 MiB, so a small log stays small; they
+      // are not zeroed, so only written pages become resident.
+      if (!blocks_.empty()) block_size_ = std::min(block_size_ * 2, kMaxBlock);
+      while (block_size_ < b.size()) block_size_ *= 2;
+      blocks_.push_back(std::unique_ptr<uint8_t[]>(new uint8_t[block_size_]));
       used_ = 0;
     }
     uint8_t* p = blocks_.back().get() + used_;
@@ -52,7 +57,8 @@ class ByteArena {
   }
 
  private:
-  static constexpr size_t kBlock = 1 << 20;
+  static constexpr size_t kMaxBlock = 1 << 20;
+  size_t block_size_ = 4096;
   std::vector<std::unique_ptr<uint8_t[]>> blocks_;
   std::vector<std::unique_ptr<uint8_t[]>> big_;
   size_t used_ = 0;

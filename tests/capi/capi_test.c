@@ -62,6 +62,17 @@ static void test_null_and_garbage_arguments(void) {
   CHECK(weft_log_open_memory(&log, &small) == WEFT_INVALID_ARGUMENT);
   CHECK(log == NULL);
   CHECK(strstr(weft_last_error()->message, "struct_size") != NULL);
+  /* A struct from a newer weft (larger) is refused rather than half-obeyed. */
+  weft_log_options_init(&small);
+  small.struct_size = sizeof small + 8;
+  CHECK(weft_log_open_memory(&log, &small) == WEFT_INVALID_ARGUMENT && log == NULL);
+  CHECK(strstr(weft_last_error()->message, "newer") != NULL);
+  /* The 0.1 layout is accepted. */
+  weft_log_options_init(&small);
+  small.struct_size = 80;
+  CHECK(weft_log_open_memory(&log, &small) == WEFT_OK);
+  weft_log_free(log);
+  log = NULL;
   CHECK(weft_log_cursor(NULL, &cursor) == WEFT_INVALID_ARGUMENT);
   CHECK(cursor == 0);
   CHECK(weft_log_append(NULL, NULL, 0, 0, NULL) == WEFT_INVALID_ARGUMENT);
