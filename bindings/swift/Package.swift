@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+//
+// Swift binding of weft's stable C ABI (include/weft/weft.h).
+//
+// libweft is not built by SwiftPM: build it with Meson, then pass its
+// include and library directories at build time (see README.md):
+//
+//   swift build -Xcc -I$WEFT_INCLUDE_DIR -Xlinker -L$WEFT_BUILD_DIR \
+//               -Xlinker -rpath -Xlinker $WEFT_BUILD_DIR
+import PackageDescription
+
+let package = Package(
+    name: "Weft",
+    products: [
+        .library(name: "Weft", targets: ["Weft"]),
+        .executable(name: "weft-sync-example", targets: ["weft-sync-example"]),
+    ],
+    targets: [
+        // The C ABI as a Clang module: weft.h and `-lweft`, nothing else.
+        .systemLibrary(
+            name: "CWeft",
+            path: "Sources/CWeft",
+            pkgConfig: "weft"
+        ),
+        // The Swift API.
+        .target(
+            name: "Weft",
+            dependencies: ["CWeft"]
+        ),
+        // Two replicas that converge through the wire format.
+        .executableTarget(
+            name: "weft-sync-example",
+            dependencies: ["Weft"]
+        ),
+        .testTarget(
+            name: "WeftTests",
+            dependencies: ["Weft", "CWeft"]
+        ),
+    ]
+)

@@ -1,0 +1,514 @@
+internal import CWeft
+public import Foundation
+
+/// A replicated, append-only op log (`weft_log`): the engine over a store.
+///
+/// ```swift
+/// let laptop = try Log()
+/// let server = try Log(path: "/var/lib/app/session.db")
+/// try laptop.append(Data("hello".utf8), kind: 1)
+/// for batch in try laptop.diff(since: server.versionVector()) {
+///     try server.apply(batch)
+/// }
+/// let converged = try laptop.digest() == server.digest()  // true
+/// ```
+///
+/// A `Log` may be used from any thread: libweft serialises the calls.
+/// Its store is in memory (`Log(options:)`), a SQLite file
+/// (`Log(path:options:)`) or a storage adapter written in Swift
+/// (`Log(store:options:)`, see `KeyValueStore`).
+/// Releasing the last reference closes the log once the iterators reading
+/// it are gone too.
+// @unchecked: `weft_log` is labelled "internally synchronized" in weft.h
+// (every function taking it may be called from any thread), and every
+// stored property is immutable after init (a Swift adapter's store is
+// Sendable). The compiler cannot see the first fact through the
+// OpaquePointer.
+public final class Log: @unchecked Sendable {
+    let handle: OpaquePointer
+    private let store: StoreBox?
+
+    /// The writer id this log appends as.
+    public let actor: ActorID
+
+    /// Opens a new, empty in-memory log.
+    ///
+    /// - Throws: `invalidArgument` (bad options), `resourceExhausted`,
+    ///   `unsupportedVersion` (the loaded libweft does not match weft.h).
+    public convenience init(options: Options = Options()) throws {
+        try checkLibraryVersion()
+        var handle: OpaquePointer?
+        try options.withCValue { try check(weft_log_open_memory(&handle, $0)) }
+        self.init(handle: handle!)
+    }
+
+    /// Opens the log `options.logName` in the SQLite database at `path`,
+    /// creating both if `options.create` (the default) is set.
+    ///
+    /// - Throws: `notFound` (missing and `create` is false), `corrupt` (not
+    ///   a database, or damaged), `unsupportedVersion` (a newer schema, or a
+    ///   mismatched libweft), `invalidArgument` (bad options, a database of
+    ///   another application), `ioError`, `busy`.
+    public convenience init(path: String, options: Options = Options()) throws {
+        try checkLibraryVersion()
+        var handle: OpaquePointer?
+        try options.withCValue { opts in
+            try check(weft_log_open_sqlite(&handle, path, opts))
+        }
+        self.init(handle: handle!)
+    }
+
+    /// Takes ownership of `handle`; keeps `store` (the database of a
+    /// log opened over a Swift adapter) alive as long as the log.
+    init(handle: OpaquePointer, keeping store: StoreBox? = nil) {
+        self.handle = handle
+        self.store = store
+        var actor = weft_actor()
+        mustSucceed(weft_log_actor(handle, &actor), "weft_log_actor")
+        self.actor = ActorID(actor)
+    }
+
+    deinit {
+        weft_log_free(handle)
+    }
+
+    // MARK: State
+
+    /// The number of ops applied: the last op's cursor.
+    public var cursor: UInt64 {
+        var cursor: UInt64 = 0
+        mustSucceed(weft_log_cursor(handle, &cursor), "weft_log_cursor")
+        return cursor
+    }
+
+    /// The capability epoch: batches of another epoch are refused as a
+    /// whole (older: `staleEpoch`, newer: `permissionDenied`).
+    public var epoch: UInt32 {
+        var epoch: UInt32 = 0
+        mustSucceed(weft_log_epoch(handle, &epoch), "weft_log_epoch")
+        return epoch
+    }
+
+    /// Raises the capability epoch, durably.
+    ///
+    /// - Throws: `invalidArgument` (`epoch` below the current one), or a
+    ///   store error (`busy`, `ioError`, ...).
+    public func setEpoch(_ epoch: UInt32) throws {
+        try check(weft_log_set_epoch(handle, epoch))
+    }
+
+    // MARK: Appending
+
+    /// Appends one op in its own transaction.
+    ///
+    /// - Parameters:
+    ///   - payload: the application's bytes.
+    ///   - kind: the application's op kind.
+    ///   - deps: the ops it depends on; `nil` (the default) means the log's
+    ///     current heads, `[]` none.
+    ///   - timestampMs: milliseconds since 1970; `nil` means the wall clock.
+    /// - Returns: the new op's id.
+    /// - Throws: `invalidArgument` (payload over the limit, a
+    ///   self-dependency), `missingDependency` (a dependency not in the
+    ///   log), or a store error.
+    @discardableResult
+    public func append(_ payload: Data, kind: UInt32 = 0, dependsOn deps: [OpID]? = nil,
+                       timestampMs: Int64? = nil) throws -> OpID {
+        try appendBytes(payload, kind: kind, deps: deps, timestampMs: timestampMs)
+    }
+
+    /// Appends one op; see `append(_:kind:dependsOn:timestampMs:)` for `Data`.
+    @discardableResult
+    public func append(_ payload: [UInt8], kind: UInt32 = 0, dependsOn deps: [OpID]? = nil,
+                       timestampMs: Int64? = nil) throws -> OpID {
+        try appendBytes(payload, kind: kind, deps: deps, timestampMs: timestampMs)
+    }
+
+    private func appendBytes(_ payload: some ContiguousBytes, kind: UInt32, deps: [OpID]?,
+                             timestampMs: Int64?) throws -> OpID {
+        guard deps == nil && timestampMs == nil else {
+            let request = AppendRequest(payload.withUnsafeBytes { Data($0) }, kind: kind,
+                                        dependsOn: deps, timestampMs: timestampMs)
+            return try append(contentsOf: [request])[0]
+        }
+        var id = weft_op_id()
+        try withBytes(payload) { bytes, count in
+            try check(weft_log_append(handle, bytes, count, kind, &id))
+        }
+        return OpID(id)
+    }
+
+    /// Appends every request in one transaction: all or none.
+    ///
+    /// - Returns: the new ids, in the order of `requests`.
+    /// - Throws: as `append(_:kind:dependsOn:timestampMs:)`.
+    @discardableResult
+    public func append(contentsOf requests: some Collection<AppendRequest>) throws -> [OpID] {
+        // One buffer for every payload and one for every dependency: the C
+        // requests point into them for the duration of the call.
+        var payloads = [UInt8]()
+        var deps = [weft_op_id]()
+        var spans = [(payload: Range<Int>, deps: Range<Int>?)]()
+        spans.reserveCapacity(requests.count)
+        for request in requests {
+            let payloadStart = payloads.count
+            payloads.append(contentsOf: request.payload)
+            let depsStart = deps.count
+            if let requestDeps = request.deps { deps.append(contentsOf: requestDeps.map(\.cValue)) }
+            spans.append((payloadStart..<payloads.count, request.deps.map { _ in depsStart..<deps.count }))
+        }
+        return try payloads.withUnsafeBufferPointer { payloadBuffer in
+            try deps.withUnsafeBufferPointer { depsBuffer in
+                let cRequests = zip(requests, spans).map { request, span in
+                    var c = weft_append_request()
+                    weft_append_request_init(&c)
+                    c.kind = request.kind
+                    if !span.payload.isEmpty {
+                        c.payload = payloadBuffer.baseAddress! + span.payload.lowerBound
+                        c.payload_len = span.payload.count
+                    }
+                    if let depsSpan = span.deps {
+                        c.has_deps = 1
+                        if !depsSpan.isEmpty {
+                            c.deps = depsBuffer.baseAddress! + depsSpan.lowerBound
+                            c.deps_len = depsSpan.count
+                        }
+                    }
+                    if let timestampMs = request.timestampMs {
+                        c.has_timestamp = 1
+                        c.timestamp_ms = timestampMs
+                    }
+                    return c
+                }
+                var ids = [weft_op_id](repeating: weft_op_id(), count: cRequests.count)
+                try check(weft_log_append_many(handle, cRequests, cRequests.count, &ids))
+                return ids.map(OpID.init)
+            }
+        }
+    }
+
+    // MARK: Applying
+
+    /// Applies an encoded batch (the wire format, as `diff(since:)` or a
+    /// peer produced it) with the five apply rules, in one transaction.
+    ///
+    /// Per-op outcomes are in the returned ack: ops already present are
+    /// `duplicates` (a retried batch whose ack was lost), refused ops are
+    /// `rejected` with their code (`conflict`, `missingDependency`,
+    /// `cursorMismatch`, ...). A batch refused as a whole throws instead.
+    ///
+    /// - Throws: `staleEpoch` (the batch's epoch is older than the log's)
+    ///   or `permissionDenied` (newer), with the refusing ack in
+    ///   `WeftError.ack`; `malformed` or `unsupportedVersion` (bytes that
+    ///   are not a batch; nothing applied); a store error (nothing applied).
+    @discardableResult
+    public func apply(_ batch: Data) throws -> Ack {
+        var result: OpaquePointer?
+        try withBytes(batch) { bytes, count in
+            try check(weft_log_apply(handle, bytes, count, &result))
+        }
+        let ack = Ack(taking: result!)
+        guard ack.status == .ok else {
+            throw WeftError(code: ack.status,
+                            message: "batch \(ack.batchID) (seq \(ack.seq)) refused as a whole; "
+                                + "the log's epoch is \(epoch)",
+                            ack: ack)
+        }
+        return ack
+    }
+
+    // MARK: Reading
+
+    /// The ops from cursor `from` (1 is the first op), at most `max`, in
+    /// cursor order. Each iteration pass reads the log afresh.
+    ///
+    /// A store failure while reading (`corrupt`, `ioError`) ends the
+    /// iteration early and is kept in the iterator's `error`: use
+    /// `readAll(from:max:)` or `Ops.Iterator.nextOp()` to have it thrown.
+    public func read(from cursor: UInt64 = 1, max: UInt64 = .max) -> Ops {
+        Ops(log: self, from: cursor, max: max)
+    }
+
+    /// The ops from cursor `from`, at most `max`, as an array.
+    ///
+    /// - Throws: a store error (`corrupt` naming a damaged op or chunk,
+    ///   `ioError`, ...).
+    public func readAll(from cursor: UInt64 = 1, max: UInt64 = .max) throws -> [Op] {
+        let iterator = read(from: cursor, max: max).makeIterator()
+        var ops = [Op]()
+        while let op = try iterator.nextOp() { ops.append(op) }
+        return ops
+    }
+
+    /// Op `id`, or `nil` if it is not in the log.
+    ///
+    /// - Throws: a store error (`corrupt`, ...).
+    public func get(_ id: OpID) throws -> Op? {
+        var cID = id.cValue
+        var op: OpaquePointer?
+        let status = weft_log_get(handle, &cID, &op)
+        if WeftError.Code(rawValue: status) == .notFound { return nil }
+        try check(status)
+        defer { weft_op_free(op) }
+        var view = weft_op_view()
+        mustSucceed(weft_op_get_view(op, &view), "weft_op_get_view")
+        return Op(view)
+    }
+
+    /// The log's heads: the ops nothing else depends on, sorted.
+    public func heads() -> [OpID] {
+        do {
+            return try copyIDs { weft_log_heads(handle, $0, $1, $2) }
+        } catch {
+            // Only INVALID_ARGUMENT is documented, for arguments never passed here.
+            fatalError("weft_log_heads failed unexpectedly (\(error)); this is a bug in libweft or its Swift binding")
+        }
+    }
+
+    /// The ids of every op in canonical order (lamport, actor, counter):
+    /// the same on every replica holding the same ops.
+    ///
+    /// - Throws: a store error.
+    public func canonicalOrder() throws -> [OpID] {
+        try copyIDs { weft_log_canonical_order(handle, $0, $1, $2) }
+    }
+
+    /// The two-call pattern of `weft_log_heads`: another thread may add ids
+    /// between the calls, so ask again until the buffer was large enough.
+    private func copyIDs(
+        _ call: (UnsafeMutablePointer<weft_op_id>?, Int, UnsafeMutablePointer<Int>) -> Int32
+    ) throws -> [OpID] {
+        var buffer = [weft_op_id](repeating: weft_op_id(), count: 64)
+        while true {
+            var count = 0
+            let status = buffer.withUnsafeMutableBufferPointer { call($0.baseAddress, $0.count, &count) }
+            try check(status)
+            if count <= buffer.count { return buffer[..<count].map(OpID.init) }
+            buffer = [weft_op_id](repeating: weft_op_id(), count: count)
+        }
+    }
+
+    // MARK: Synchronising
+
+    /// The log's version vector, encoded: what a peer needs to compute
+    /// `diff(since:)` for this log.
+    public func versionVector() -> Data {
+        var buf = weft_buf()
+        mustSucceed(weft_log_version_vector(handle, &buf), "weft_log_version_vector")
+        return Data(taking: buf)
+    }
+
+    /// The ops this log has past a peer's encoded version vector, as
+    /// encoded batches in dependency order, ready for the peer's
+    /// `apply(_:)`.
+    ///
+    /// The batches carry epoch 0 and no expected cursor: a peer whose
+    /// epoch is above 0 refuses them as `staleEpoch` (re-stamp them with
+    /// `BatchBuilder(_:)`, or use `merge(_:)` in process).
+    ///
+    /// - Parameters:
+    ///   - versionVector: the peer's `versionVector()`; empty means the
+    ///     peer has nothing.
+    ///   - maxOpsPerBatch: at most this many ops per batch; 0 means
+    ///     libweft's default (4096).
+    /// - Throws: `malformed` (`versionVector`), or a store error.
+    public func diff(since versionVector: Data = Data(), maxOpsPerBatch: UInt32 = 0) throws -> [Data] {
+        var bufs: OpaquePointer?
+        try withBytes(versionVector) { bytes, count in
+            try check(weft_log_diff(handle, bytes, count, maxOpsPerBatch, &bufs))
+        }
+        defer { weft_bufs_free(bufs) }
+        return (0..<weft_bufs_count(bufs)).map { index in
+            var bytes: UnsafePointer<UInt8>?
+            var count = 0
+            mustSucceed(weft_bufs_at(bufs, index, &bytes, &count), "weft_bufs_at")
+            return bytes.map { Data(bytes: $0, count: count) } ?? Data()
+        }
+    }
+
+    /// Merges `other` into this log in process: applies other's diff since
+    /// this log's version vector, stamped with this log's epoch.
+    ///
+    /// - Returns: the number of ops applied.
+    /// - Throws: the first failing apply's error.
+    @discardableResult
+    public func merge(_ other: Log) throws -> UInt64 {
+        var applied: UInt64 = 0
+        try check(weft_log_merge(handle, other.handle, &applied))
+        return applied
+    }
+
+    /// 32 bytes, equal exactly when two logs hold the same ops.
+    ///
+    /// - Throws: a store error.
+    public func digest() throws -> Data {
+        var hash = weft_hash()
+        try check(weft_log_digest(handle, &hash))
+        return Data(hash)
+    }
+
+    // MARK: Sealed chunks
+
+    /// Seals the next chunk of `actor`'s ops (this log's own by default),
+    /// ending at counter `last`. Sealing the same range again answers the
+    /// existing seal.
+    ///
+    /// - Parameter expectedDigest: if given, the chunk's digest must be it.
+    /// - Throws: `invalidArgument` (`last` inside a sealed chunk, a digest
+    ///   that is not 32 bytes), `notFound` (no such actor or counter),
+    ///   `checksumMismatch`, or a store error.
+    @discardableResult
+    public func seal(through last: UInt64, of actor: ActorID? = nil,
+                     expectedDigest: Data? = nil) throws -> Seal {
+        var cActor = (actor ?? self.actor).cValue
+        var seal = weft_seal()
+        try withOptionalHash(expectedDigest, name: "expectedDigest") { expected in
+            try check(weft_log_seal(handle, &cActor, last, expected, &seal))
+        }
+        return Seal(seal)
+    }
+
+    /// The bytes of sealed chunk `index` of `actor`, or `nil` if there is no
+    /// such chunk.
+    ///
+    /// - Throws: a store error.
+    public func chunk(of actor: ActorID, index: UInt64) throws -> Data? {
+        var cActor = actor.cValue
+        var buf = weft_buf()
+        let status = weft_log_chunk_get(handle, &cActor, index, &buf)
+        if WeftError.Code(rawValue: status) == .notFound { return nil }
+        try check(status)
+        return Data(taking: buf)
+    }
+
+    /// Stores a sealed chunk from a peer and applies its new ops, in one
+    /// transaction. The same bytes again succeed.
+    ///
+    /// - Parameter expectedDigest: if given, the chunk's digest must be it.
+    /// - Returns: the chunk's seal record.
+    /// - Throws: `malformed`, `unsupportedVersion`, `checksumMismatch`
+    ///   (digest, or broken chain), `notContiguous` (chunk k before k-1),
+    ///   `immutableViolation` (other bytes for a sealed chunk), `conflict`,
+    ///   `missingDependency`, or a store error.
+    @discardableResult
+    public func putChunk(_ bytes: Data, expectedDigest: Data? = nil) throws -> Seal {
+        var seal = weft_seal()
+        try withOptionalHash(expectedDigest, name: "expectedDigest") { expected in
+            try withBytes(bytes) { pointer, count in
+                try check(weft_log_chunk_put(handle, pointer, count, expected, &seal))
+            }
+        }
+        return Seal(seal)
+    }
+
+    /// Verifies the whole log: every op against its hash, every chunk
+    /// against its digest and chain.
+    ///
+    /// - Throws: `corrupt` naming the first bad op or chunk, or a store error.
+    @discardableResult
+    public func verify() throws -> VerifyReport {
+        var ops: UInt64 = 0
+        var chunks: UInt64 = 0
+        try check(weft_log_verify(handle, &ops, &chunks))
+        return VerifyReport(ops: ops, chunks: chunks)
+    }
+}
+
+// MARK: - Options
+
+extension Log {
+    /// How to open a log (`weft_log_options`). `Options()` holds libweft's
+    /// defaults.
+    public struct Options: Sendable {
+        /// Append as this actor; `nil`: the one stored with the log, or a
+        /// new random one.
+        public var actor: ActorID?
+        /// SQLite: `synchronous=FULL`, which survives power loss.
+        public var synchronousFull: Bool
+        /// SQLite: how long to wait for another writer's lock (default 5000).
+        public var busyTimeoutMs: UInt32
+        /// SQLite: create the file and log if missing (default true).
+        public var create: Bool
+        /// SQLite: the log within the file; `nil` means `"main"`.
+        public var logName: String?
+        /// Seal own ops every N; `nil` (the default): the store's choice.
+        public var autoSealOps: UInt64?
+        /// Per batch or chunk (default 1048576).
+        public var maxOps: UInt32
+        /// Per op (default 16 MiB).
+        public var maxPayloadBytes: UInt32
+        /// Per op (default 1024).
+        public var maxDepsPerOp: UInt32
+        /// Per message (default 65536).
+        public var maxActors: UInt32
+        /// Per message (default 256 MiB).
+        public var maxMessageBytes: UInt64
+
+        /// libweft's defaults (`weft_log_options_init`), appending as
+        /// `actor` if given.
+        public init(actor: ActorID? = nil) {
+            var c = weft_log_options()
+            weft_log_options_init(&c)
+            self.actor = actor
+            synchronousFull = c.synchronous_full != 0
+            busyTimeoutMs = c.busy_timeout_ms
+            create = c.create != 0
+            logName = nil
+            autoSealOps = c.auto_seal_ops == .max ? nil : c.auto_seal_ops
+            maxOps = c.max_ops
+            maxPayloadBytes = c.max_payload_bytes
+            maxDepsPerOp = c.max_deps_per_op
+            maxActors = c.max_actors
+            maxMessageBytes = c.max_message_bytes
+        }
+
+        /// Calls `body` with the C options, valid for the call.
+        func withCValue<R>(_ body: (UnsafePointer<weft_log_options>) throws -> R) rethrows -> R {
+            var c = weft_log_options()
+            weft_log_options_init(&c)
+            if let actor {
+                c.has_actor = 1
+                c.actor = actor.cValue
+            }
+            c.synchronous_full = synchronousFull ? 1 : 0
+            c.busy_timeout_ms = busyTimeoutMs
+            c.create = create ? 1 : 0
+            c.auto_seal_ops = autoSealOps ?? .max
+            c.max_ops = maxOps
+            c.max_payload_bytes = maxPayloadBytes
+            c.max_deps_per_op = maxDepsPerOp
+            c.max_actors = maxActors
+            c.max_message_bytes = maxMessageBytes
+            guard let logName else { return try body(&c) }
+            return try logName.withCString { name in
+                c.log_name = name
+                return try body(&c)
+            }
+        }
+    }
+
+    /// One op to append with every field explicit (`weft_append_request`).
+    public struct AppendRequest: Sendable {
+        /// The application's bytes.
+        public var payload: Data
+        /// The application's op kind.
+        public var kind: UInt32
+        /// The ops it depends on; `nil` means the log's heads, `[]` none.
+        public var deps: [OpID]?
+        /// Milliseconds since 1970; `nil` means the wall clock.
+        public var timestampMs: Int64?
+
+        public init(_ payload: Data, kind: UInt32 = 0, dependsOn deps: [OpID]? = nil,
+                    timestampMs: Int64? = nil) {
+            self.payload = payload
+            self.kind = kind
+            self.deps = deps
+            self.timestampMs = timestampMs
+        }
+
+        public init(_ payload: [UInt8], kind: UInt32 = 0, dependsOn deps: [OpID]? = nil,
+                    timestampMs: Int64? = nil) {
+            self.init(Data(payload), kind: kind, dependsOn: deps, timestampMs: timestampMs)
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import Weft
+import XCTest
+
+/// A storage adapter written in Swift (MemoryKeyValueStore) through the C
+/// ABI's key-value callback table: the conformance kit, and a real log.
+final class StoreAdapterTests: XCTestCase {
+    func testSwiftAdapterPassesTheConformanceKit() throws {
+        var stores = [MemoryKeyValueStore]()
+        let results = try StoreConformance.run {
+            let store = MemoryKeyValueStore()
+            stores.append(store)
+            return store
+        }
+        XCTAssertEqual(results.map(\.scenario), [
+            "atomicity_under_injected_failure", "chunk_immutability", "range_read_ordering",
+            "durability_across_reopen", "two_writers", "corruption_detected",
+        ])
+        for result in results {
+            XCTAssertEqual(result.outcome, .pass, "\(result)")
+            XCTAssertEqual(result.diagnostic, "", result.scenario)
+        }
+        print("conformance (\(stores.count) databases): \(results)")
+        XCTAssertGreaterThanOrEqual(stores.count, 6, "one fresh database per scenario")
+        XCTAssertEqual(stores.map(\.openConnections), Array(repeating: 0, count: stores.count),
+                       "every connection released")
+    }
+
+    func testABrokenSwiftAdapterFailsAtomicity() throws {
+        let results = try StoreConformance.run(scenario: "atomicity_under_injected_failure") {
+            MemoryKeyValueStore(keepsWritesOnRollback: true)
+        }
+        XCTAssertEqual(results.count, 1)
+        XCTAssertEqual(results.first?.outcome, .fail)
+        XCTAssertFalse(results.first?.diagnostic.isEmpty ?? true)
+    }
+
+    func testUnknownScenarioIsAnInvalidArgument() {
+        assertThrows(.invalidArgument, try StoreConformance.run(scenario: "no_such_scenario") {
+            MemoryKeyValueStore()
+        })
+    }
+
+    func testALogLivesInTheSwiftAdapterAcrossReopen() throws {
+        let store = MemoryKeyValueStore()
+        let digest: Data
+        do {
+            let log = try Log(store: store, options: Log.Options(actor: actor(0x5A)))
+            XCTAssertEqual(store.openConnections, 1)
+            try log.append(Data("kept".utf8))
+            try log.append(Data("here".utf8), kind: 2)
+            try log.setEpoch(3)
+            try log.seal(through: 2)
+            digest = try log.digest()
+        }
+        XCTAssertEqual(store.openConnections, 0, "the log's connection is released with it")
+
+        let log = try Log(store: store)
+        XCTAssertEqual(log.actor, actor(0x5A))
+        XCTAssertEqual(log.cursor, 2)
+        XCTAssertEqual(log.epoch, 3)
+        XCTAssertEqual(try log.digest(), digest)
+        XCTAssertEqual(try log.verify(), VerifyReport(ops: 2, chunks: 1))
+        XCTAssertEqual(try log.readAll().map(\.payload), [Data("kept".utf8), Data("here".utf8)])
+
+        // It converges with a log of another store like any other.
+        let peer = try memoryLog(0x11)
+        try peer.append(Data("peer".utf8))
+        try log.merge(peer)
+        try peer.merge(log)
+        XCTAssertEqual(try log.digest(), try peer.digest())
+    }
+
+    func testAdapterErrorsSurfaceAsTheirCodes() throws {
+        let store = MemoryKeyValueStore()
+        let log = try Log(store: store, options: Log.Options(actor: actor(0x5A)))
+        try log.append(Data("one".utf8))
+
+        struct DiskFull: Error {}
+        store.putFailure = WeftError(code: .busy, message: "injected")
+        assertThrows(.busy, try log.append(Data("two".utf8)))
+        store.putFailure = DiskFull()
+        assertThrows(.ioError, try log.append(Data("two".utf8)))
+        XCTAssertEqual(log.cursor, 1, "the failed transactions were rolled back")
+
+        store.putFailure = nil
+        try log.append(Data("two".utf8))
+        XCTAssertEqual(log.cursor, 2)
+        XCTAssertEqual(try log.verify().ops, 2)
+    }
+}
