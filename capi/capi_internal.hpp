@@ -102,6 +102,28 @@ const char* adopt(const T& in, uint32_t size_01, T& out) {
   return nullptr;
 }
 
+// Writes the first `size` bytes of `defaults` into the caller's struct
+// (never more: an older caller's struct is smaller) and sets struct_size.
+template <typename T>
+int32_t init_struct(T* out, size_t size, uint32_t size_01, T defaults) {
+  return guard([&]() -> int32_t {
+    if (out == nullptr) return invalid("NULL struct");
+    if (size < size_01 || size > sizeof(T)) {
+      return invalid("struct_size is below the 0.1 layout or above this library's (built "
+                     "against a newer weft)");
+    }
+    defaults.struct_size = static_cast<uint32_t>(size);
+    std::memcpy(static_cast<void*>(out), &defaults, size);
+    return WEFT_OK;
+  });
+}
+
+// The defaults of each versioned struct, at this library's size.
+weft_log_options log_options_defaults();
+weft_append_request append_request_defaults();
+weft_op_fields op_fields_defaults();
+weft_kv_store kv_store_defaults();
+
 // A LogStore over a C key-value adapter's database `db` (one connection).
 Result<std::unique_ptr<LogStore>> open_kv_store(const weft_kv_store* table, void* db);
 

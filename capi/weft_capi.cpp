@@ -37,6 +37,36 @@ void set_error(int32_t code, std::string message) {
   e.view.message_len = e.message.size();
 }
 
+weft_log_options log_options_defaults() {
+  weft_log_options o;
+  std::memset(&o, 0, sizeof o);
+  const weft::Limits l;
+  o.struct_size = sizeof(weft_log_options);
+  o.busy_timeout_ms = 5000;
+  o.create = 1;
+  o.auto_seal_ops = UINT64_MAX;
+  o.max_ops = l.max_ops;
+  o.max_payload_bytes = l.max_payload_bytes;
+  o.max_deps_per_op = l.max_deps_per_op;
+  o.max_actors = l.max_actors;
+  o.max_message_bytes = l.max_message_bytes;
+  return o;
+}
+
+weft_append_request append_request_defaults() {
+  weft_append_request r;
+  std::memset(&r, 0, sizeof r);
+  r.struct_size = sizeof(weft_append_request);
+  return r;
+}
+
+weft_op_fields op_fields_defaults() {
+  weft_op_fields f;
+  std::memset(&f, 0, sizeof f);
+  f.struct_size = sizeof(weft_op_fields);
+  return f;
+}
+
 }  // namespace weft::capi
 
 namespace {
@@ -206,12 +236,15 @@ template <typename Open>
 int32_t open_log(weft_log** out, const weft_log_options* opts, Open&& open) {
   if (out == nullptr) return invalid("out is NULL");
   *out = nullptr;
-  weft_log_options o;
-  weft_log_options_init(&o);
+  weft_log_options o = capi::log_options_defaults();
   if (opts != nullptr) {
     if (const char* why = capi::adopt(*opts, capi::kLogOptionsSize01, o)) {
       return invalid((std::string("weft_log_options: ") + why).c_str());
     }
+  }
+  if (o.max_ops == 0 || o.max_actors == 0 || o.max_message_bytes < 64) {
+    return invalid("weft_log_options: max_ops and max_actors must be at least 1, "
+                   "max_message_bytes at least 64");
   }
   weft::LogOptions lo;
   if (o.has_actor) lo.actor = to_actor(o.actor);
@@ -236,8 +269,7 @@ int32_t give_ids(const std::vector<weft::OpId>& ids, weft_op_id* out, size_t cap
 }
 
 weft::Result<weft::AppendRequest> to_request(const weft_append_request& given) {
-  weft_append_request r;
-  weft_append_request_init(&r);
+  weft_append_request r = capi::append_request_defaults();
   if (const char* why = capi::adopt(given, capi::kAppendRequestSize01, r)) {
     return weft::make_error(Code::kInvalidArgument, std::string("weft_append_request: ") + why);
   }
@@ -265,7 +297,13 @@ extern "C" {
 
 uint32_t weft_version_number(void) { return WEFT_VERSION_NUMBER; }
 
-const char* weft_version_string(void) { return "0.1.0"; }
+#define WEFT_STRINGIFY2(x) #x
+#define WEFT_STRINGIFY(x) WEFT_STRINGIFY2(x)
+
+const char* weft_version_string(void) {
+  return WEFT_STRINGIFY(WEFT_VERSION_MAJOR) "." WEFT_STRINGIFY(WEFT_VERSION_MINOR) "." WEFT_STRINGIFY(
+      WEFT_VERSION_PATCH);
+}
 
 const char* weft_status_name(int32_t status) {
   if (status < 0) return "UNKNOWN";
@@ -310,19 +348,9 @@ int32_t weft_bufs_at(const weft_bufs* bufs, size_t index, const uint8_t** data, 
 
 void weft_bufs_free(weft_bufs* bufs) { release(bufs, kBufsTag); }
 
-void weft_log_options_init(weft_log_options* opts) {
-  if (opts == nullptr) return;
-  std::memset(opts, 0, sizeof *opts);
-  const weft::Limits l;
-  opts->struct_size = sizeof(weft_log_options);
-  opts->busy_timeout_ms = 5000;
-  opts->create = 1;
-  opts->auto_seal_ops = UINT64_MAX;
-  opts->max_ops = l.max_ops;
-  opts->max_payload_bytes = l.max_payload_bytes;
-  opts->max_deps_per_op = l.max_deps_per_op;
-  opts->max_actors = l.max_actors;
-  opts->max_message_bytes = l.max_message_bytes;
+int32_t weft_log_options_init(weft_log_options* opts, size_t struct_size) {
+  return capi::init_struct(opts, struct_size, capi::kLogOptionsSize01,
+                           capi::log_options_defaults());
 }
 
 int32_t weft_log_open_memory(weft_log** out, const weft_log_options* opts) {
@@ -417,10 +445,9 @@ int32_t weft_log_append(weft_log* log, const uint8_t* payload, size_t payload_le
   });
 }
 
-void weft_append_request_init(weft_append_request* req) {
-  if (req == nullptr) return;
-  std::memset(req, 0, sizeof *req);
-  req->struct_size = sizeof(weft_append_request);
+int32_t weft_append_request_init(weft_append_request* req, size_t struct_size) {
+  return capi::init_struct(req, struct_size, capi::kAppendRequestSize01,
+                           capi::append_request_defaults());
 }
 
 int32_t weft_log_append_many(weft_log* log, const weft_append_request* reqs, size_t count,
@@ -626,7 +653,7 @@ int32_t weft_log_version_vector(const weft_log* log, weft_buf* out) {
 }
 
 int32_t weft_log_diff(weft_log* log, const uint8_t* vv, size_t vv_len,
-                      uint32_t max_ops_per_batch, weft_bufs** out) {
+                      uint32_t max_ops_per_batch, uint32_t epoch, weft_bufs** out) {
   return guard([&]() -> int32_t {
     if (out) *out = nullptr;
     if (!alive(log, kLogTag) || out == nullptr || !bytes_ok(vv, vv_len)) {
@@ -643,7 +670,10 @@ int32_t weft_log_diff(weft_log* log, const uint8_t* vv, size_t vv_len,
     auto batches = log->log->diff(peer, o);
     if (!batches) return fail(batches.error());
     auto* h = new weft_bufs;
-    for (const auto& b : batches.value()) h->items.push_back(weft::encode_batch(b));
+    for (auto& b : batches.value()) {
+      b.epoch = epoch;
+      h->items.push_back(weft::encode_batch(b));
+    }
     *out = h;
     return WEFT_OK;
   });
@@ -742,10 +772,8 @@ int32_t weft_log_verify(weft_log* log, uint64_t* ops, uint64_t* chunks) {
   });
 }
 
-void weft_op_fields_init(weft_op_fields* fields) {
-  if (fields == nullptr) return;
-  std::memset(fields, 0, sizeof *fields);
-  fields->struct_size = sizeof(weft_op_fields);
+int32_t weft_op_fields_init(weft_op_fields* fields, size_t struct_size) {
+  return capi::init_struct(fields, struct_size, capi::kOpFieldsSize01, capi::op_fields_defaults());
 }
 
 int32_t weft_batch_builder_new(weft_batch_builder** out) {
@@ -773,8 +801,7 @@ int32_t weft_batch_builder_set_header(weft_batch_builder* builder, uint64_t batc
 int32_t weft_batch_builder_add_op(weft_batch_builder* builder, const weft_op_fields* given) {
   return guard([&]() -> int32_t {
     if (!alive(builder, kBuilderTag) || given == nullptr) return invalid("NULL argument");
-    weft_op_fields fields;
-    weft_op_fields_init(&fields);
+    weft_op_fields fields = capi::op_fields_defaults();
     if (const char* why = capi::adopt(*given, capi::kOpFieldsSize01, fields)) {
       return invalid((std::string("weft_op_fields: ") + why).c_str());
     }

@@ -2,6 +2,7 @@
 // store adapters"): C callback tables adapted to weft::KvConnection.
 #include <algorithm>
 #include <cstring>
+#include <exception>
 #include <new>
 #include <optional>
 #include <string>
@@ -12,12 +13,18 @@
 
 namespace weft::capi {
 
+weft_kv_store kv_store_defaults() {
+  weft_kv_store t;
+  std::memset(&t, 0, sizeof t);
+  t.struct_size = sizeof(weft_kv_store);
+  return t;
+}
+
 // The table with defaults for fields an older caller does not know, if it
 // has every callback a connection needs (and, for the kit, create/destroy).
 std::optional<weft_kv_store> table_of(const weft_kv_store* given, bool need_create) {
   if (given == nullptr) return std::nullopt;
-  weft_kv_store t;
-  weft_kv_store_init(&t);
+  weft_kv_store t = kv_store_defaults();
   if (adopt(*given, kKvStoreSize01, t) != nullptr) return std::nullopt;
   const bool ok = t.connect && t.disconnect && t.begin && t.commit && t.rollback && t.put &&
                   t.get && t.scan && (!need_create || (t.create && t.destroy));
@@ -46,30 +53,50 @@ class CKvConnection final : public KvConnection {
     return from_callback(t_.put(conn_, k.data(), k.size(), v.data(), v.size(), t_.user_data),
                          "put");
   }
+  // The row functions weft hands to an adapter never unwind through the
+  // adapter's frames (they may be Rust or Swift): an exception is caught,
+  // the row answers nonzero, and it is rethrown once the adapter returned.
   Result<std::optional<std::vector<uint8_t>>> get(std::span<const uint8_t> k) override {
-    std::optional<std::vector<uint8_t>> out;
-    auto row = [](const uint8_t*, size_t, const uint8_t* v, size_t n, void* ctx) -> int32_t {
-      auto* o = static_cast<std::optional<std::vector<uint8_t>>*>(ctx);
-      o->emplace(v, v + n);
-      return 0;
+    struct Ctx {
+      std::optional<std::vector<uint8_t>> value;
+      std::exception_ptr error;
+    } ctx;
+    auto row = [](const uint8_t*, size_t, const uint8_t* v, size_t n, void* c) -> int32_t {
+      auto* x = static_cast<Ctx*>(c);
+      try {
+        x->value.emplace(v, v + n);
+        return 0;
+      } catch (...) {
+        x->error = std::current_exception();
+        return 1;
+      }
     };
-    WEFT_TRY(from_callback(t_.get(conn_, k.data(), k.size(), row, &out, t_.user_data), "get"));
-    return out;
+    const int32_t rc = t_.get(conn_, k.data(), k.size(), row, &ctx, t_.user_data);
+    if (ctx.error) std::rethrow_exception(ctx.error);
+    WEFT_TRY(from_callback(rc, "get"));
+    return std::move(ctx.value);
   }
   Status scan(std::span<const uint8_t> from, std::span<const uint8_t> to, size_t limit,
               const std::function<bool(std::span<const uint8_t>, std::span<const uint8_t>)>& row)
       override {
     struct Ctx {
       const std::function<bool(std::span<const uint8_t>, std::span<const uint8_t>)>* row;
-    } ctx{&row};
+      std::exception_ptr error;
+    } ctx{&row, nullptr};
     auto trampoline = [](const uint8_t* k, size_t kn, const uint8_t* v, size_t vn,
                          void* c) -> int32_t {
       auto* x = static_cast<Ctx*>(c);
-      return (*x->row)({k, kn}, {v, vn}) ? 0 : 1;
+      try {
+        return (*x->row)({k, kn}, {v, vn}) ? 0 : 1;
+      } catch (...) {
+        x->error = std::current_exception();
+        return 1;
+      }
     };
-    return from_callback(t_.scan(conn_, from.data(), from.size(), to.data(), to.size(),
-                                 static_cast<uint64_t>(limit), trampoline, &ctx, t_.user_data),
-                         "scan");
+    const int32_t rc = t_.scan(conn_, from.data(), from.size(), to.data(), to.size(),
+                               static_cast<uint64_t>(limit), trampoline, &ctx, t_.user_data);
+    if (ctx.error) std::rethrow_exception(ctx.error);
+    return from_callback(rc, "scan");
   }
 
  private:
@@ -130,10 +157,9 @@ struct weft_conformance {
 
 extern "C" {
 
-void weft_kv_store_init(weft_kv_store* store) {
-  if (store == nullptr) return;
-  std::memset(store, 0, sizeof *store);
-  store->struct_size = sizeof(weft_kv_store);
+int32_t weft_kv_store_init(weft_kv_store* store, size_t struct_size) {
+  return weft::capi::init_struct(store, struct_size, weft::capi::kKvStoreSize01,
+                                 weft::capi::kv_store_defaults());
 }
 
 int32_t weft_conformance_run(const weft_kv_store* store, const char* only,

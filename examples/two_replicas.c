@@ -23,9 +23,11 @@ static int append(weft_log *log, const char *text) {
 static int sync_into(weft_log *to, weft_log *from) {
   weft_buf vv = {NULL, 0};
   weft_bufs *batches = NULL;
+  uint32_t epoch = 0;
   size_t i;
   int failed = check(weft_log_version_vector(to, &vv), "version vector") ||
-               check(weft_log_diff(from, vv.data, vv.len, 0, &batches), "diff");
+               check(weft_log_epoch(to, &epoch), "epoch") ||
+               check(weft_log_diff(from, vv.data, vv.len, 0, epoch, &batches), "diff");
   for (i = 0; !failed && i < weft_bufs_count(batches); ++i) {
     const uint8_t *bytes = NULL;
     size_t len = 0;

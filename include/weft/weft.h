@@ -6,10 +6,11 @@
  *  - Every fallible function returns a status: WEFT_OK (0) or one of the
  *    canonical codes below, whose values never change. On failure,
  *    weft_last_error() describes it and every output is NULL or zero.
- *  - Structs passed in start with struct_size (set by their _init function):
- *    any size from the struct's 0.1 layout up to this library's is
- *    accepted, fields past it keep their defaults; a larger size (a caller
- *    built against a newer weft) is refused with WEFT_INVALID_ARGUMENT.
+ *  - Structs passed in start with struct_size, set by their _init function
+ *    from the size the caller was compiled with: any size from the
+ *    struct's 0.1 layout up to this library's is accepted, fields past it
+ *    keep their defaults; a larger size (a caller built against a newer
+ *    weft) is refused with WEFT_INVALID_ARGUMENT.
  *  - Handles returned through an `out` parameter belong to the caller, who
  *    releases them with the matching _free function (which accepts NULL).
  *    Child handles (iterators) keep their parent alive: handles may be
@@ -194,7 +195,7 @@ typedef struct weft_op_view {
 
 /* Options for opening a log. Initialise with weft_log_options_init. */
 typedef struct weft_log_options {
-  uint32_t struct_size;       /* sizeof(weft_log_options), set by _init */
+  uint32_t struct_size;       /* set by weft_log_options_init */
   uint32_t has_actor;         /* nonzero: append as `actor` */
   weft_actor actor;           /* else the one stored with the log, or a new random one */
   uint32_t synchronous_full;  /* SQLite: nonzero for synchronous=FULL (survives power loss) */
@@ -203,15 +204,22 @@ typedef struct weft_log_options {
   uint32_t reserved;
   const char *log_name;       /* SQLite: the log within the file; NULL means "main" */
   uint64_t auto_seal_ops;     /* seal own ops every N; UINT64_MAX (default): the store's choice */
-  uint32_t max_ops;           /* per batch or chunk (default 1048576) */
+  uint32_t max_ops;           /* per batch or chunk (default 1048576; at least 1) */
   uint32_t max_payload_bytes; /* per op (default 16 MiB) */
   uint32_t max_deps_per_op;   /* default 1024 */
-  uint32_t max_actors;        /* per message (default 65536) */
-  uint64_t max_message_bytes; /* default 256 MiB */
+  uint32_t max_actors;        /* per message (default 65536; at least 1) */
+  uint64_t max_message_bytes; /* default 256 MiB; at least 64 */
 } weft_log_options;
 
-/** Fills `opts` with the defaults. NULL is a no-op. @since 0.1 */
-WEFT_API void weft_log_options_init(weft_log_options *opts);
+/**
+ * Fills the first `struct_size` bytes of `opts` with the defaults and sets
+ * opts->struct_size. Pass sizeof(weft_log_options) as your program sees it: a program
+ * built against an older header passes its smaller size, and nothing past
+ * it is written.
+ * Returns WEFT_OK, or WEFT_INVALID_ARGUMENT (NULL, a size below the 0.1
+ * layout, or above this library's: built against a newer weft). @since 0.1
+ */
+WEFT_API int32_t weft_log_options_init(weft_log_options *opts, size_t struct_size);
 
 /*
  * A log: the engine over a store. Internally synchronized: every function
@@ -286,8 +294,15 @@ typedef struct weft_append_request {
   size_t deps_len;
 } weft_append_request;
 
-/** Fills `req` with defaults (no payload, heads, wall clock). NULL is a no-op. @since 0.1 */
-WEFT_API void weft_append_request_init(weft_append_request *req);
+/**
+ * Fills the first `struct_size` bytes of `req` with the defaults (no payload, the heads, the wall clock) and sets
+ * req->struct_size. Pass sizeof(weft_append_request) as your program sees it: a program
+ * built against an older header passes its smaller size, and nothing past
+ * it is written.
+ * Returns WEFT_OK, or WEFT_INVALID_ARGUMENT (NULL, a size below the 0.1
+ * layout, or above this library's: built against a newer weft). @since 0.1
+ */
+WEFT_API int32_t weft_append_request_init(weft_append_request *req, size_t struct_size);
 
 /**
  * Appends the ops of `reqs[0..count)` in one transaction: all or none.
@@ -427,12 +442,15 @@ WEFT_API int32_t weft_log_version_vector(const weft_log *log, weft_buf *out);
  * The ops this log has past the encoded version vector `vv` (from a peer's
  * weft_log_version_vector; NULL with vv_len 0 means an empty one), as
  * encoded batches in dependency order, each at most `max_ops_per_batch`
- * ops (0: the default, 4096).
+ * ops (0: the default, 4096), stamped with `epoch`: the capability epoch
+ * the receiver holds (its weft_log_epoch), or it refuses them as
+ * STALE_EPOCH. Batch ids and sequence numbers are 0 (sync sessions assign
+ * them).
  * Returns WEFT_OK and *out, WEFT_INVALID_ARGUMENT, WEFT_MALFORMED (vv),
  * or a store error. Caller owns *out (weft_bufs_free). @since 0.1
  */
 WEFT_API int32_t weft_log_diff(weft_log *log, const uint8_t *vv, size_t vv_len,
-                               uint32_t max_ops_per_batch, weft_bufs **out);
+                               uint32_t max_ops_per_batch, uint32_t epoch, weft_bufs **out);
 
 /**
  * Merges `other` into `log` in process: log applies other's diff since
@@ -512,8 +530,15 @@ typedef struct weft_op_fields {
   size_t payload_len;
 } weft_op_fields;
 
-/** Fills `fields` with zeros and its struct_size. NULL is a no-op. @since 0.1 */
-WEFT_API void weft_op_fields_init(weft_op_fields *fields);
+/**
+ * Fills the first `struct_size` bytes of `fields` with zeros and sets
+ * fields->struct_size. Pass sizeof(weft_op_fields) as your program sees it: a program
+ * built against an older header passes its smaller size, and nothing past
+ * it is written.
+ * Returns WEFT_OK, or WEFT_INVALID_ARGUMENT (NULL, a size below the 0.1
+ * layout, or above this library's: built against a newer weft). @since 0.1
+ */
+WEFT_API int32_t weft_op_fields_init(weft_op_fields *fields, size_t struct_size);
 
 /*
  * Builds an encoded batch from explicit op fields, without judging them:
@@ -621,7 +646,7 @@ typedef int32_t (*weft_kv_row_fn)(const uint8_t *key, size_t key_len, const uint
                                   size_t value_len, void *ctx);
 
 typedef struct weft_kv_store {
-  uint32_t struct_size; /* sizeof(weft_kv_store), set by weft_kv_store_init */
+  uint32_t struct_size; /* set by weft_kv_store_init */
   uint32_t concurrent;  /* nonzero: two connections may be used from two threads at once */
   void *user_data;      /* passed last to every callback */
   /* A new, empty database (the conformance kit makes one per scenario). */
@@ -647,8 +672,15 @@ typedef struct weft_kv_store {
                   size_t to_len, uint64_t limit, weft_kv_row_fn row, void *ctx, void *user_data);
 } weft_kv_store;
 
-/** Zeroes `store` and sets its struct_size. NULL is a no-op. @since 0.1 */
-WEFT_API void weft_kv_store_init(weft_kv_store *store);
+/**
+ * Fills the first `struct_size` bytes of `store` with zeros (no callbacks) and sets
+ * store->struct_size. Pass sizeof(weft_kv_store) as your program sees it: a program
+ * built against an older header passes its smaller size, and nothing past
+ * it is written.
+ * Returns WEFT_OK, or WEFT_INVALID_ARGUMENT (NULL, a size below the 0.1
+ * layout, or above this library's: built against a newer weft). @since 0.1
+ */
+WEFT_API int32_t weft_kv_store_init(weft_kv_store *store, size_t struct_size);
 
 /**
  * Opens a log kept in database `db` of adapter `store` (the table is

@@ -194,7 +194,7 @@ static int32_t kv_scan(void *p, const uint8_t *from, size_t fn, const uint8_t *t
 
 static weft_kv_store adapter(int broken) {
   weft_kv_store s;
-  weft_kv_store_init(&s);
+  weft_kv_store_init(&s, sizeof s);
   s.user_data = broken ? (void *)1 : NULL;
   s.create = kv_create;
   s.destroy = kv_destroy;

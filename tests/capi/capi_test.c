@@ -22,7 +22,7 @@ static weft_actor actor_of(uint8_t n) {
 static weft_log *memory_log(uint8_t who) {
   weft_log_options o;
   weft_log *log = NULL;
-  weft_log_options_init(&o);
+  weft_log_options_init(&o, sizeof o);
   o.has_actor = 1;
   o.actor = actor_of(who);
   if (weft_log_open_memory(&log, &o) != WEFT_OK) return NULL;
@@ -57,18 +57,18 @@ static void test_null_and_garbage_arguments(void) {
   CHECK(weft_log_open_memory(NULL, NULL) == WEFT_INVALID_ARGUMENT);
   CHECK(weft_log_open_sqlite(&log, NULL, NULL) == WEFT_INVALID_ARGUMENT);
   CHECK(log == NULL);
-  weft_log_options_init(&small);
+  weft_log_options_init(&small, sizeof small);
   small.struct_size = 4;
   CHECK(weft_log_open_memory(&log, &small) == WEFT_INVALID_ARGUMENT);
   CHECK(log == NULL);
   CHECK(strstr(weft_last_error()->message, "struct_size") != NULL);
   /* A struct from a newer weft (larger) is refused rather than half-obeyed. */
-  weft_log_options_init(&small);
+  weft_log_options_init(&small, sizeof small);
   small.struct_size = sizeof small + 8;
   CHECK(weft_log_open_memory(&log, &small) == WEFT_INVALID_ARGUMENT && log == NULL);
   CHECK(strstr(weft_last_error()->message, "newer") != NULL);
   /* The 0.1 layout is accepted. */
-  weft_log_options_init(&small);
+  weft_log_options_init(&small, sizeof small);
   small.struct_size = 80;
   CHECK(weft_log_open_memory(&log, &small) == WEFT_OK);
   weft_log_free(log);
@@ -99,14 +99,33 @@ static void test_null_and_garbage_arguments(void) {
   weft_batch_builder_free(NULL);
   weft_buf_free(NULL);
   weft_buf_free(&buf);
-  weft_log_options_init(NULL);
-  weft_append_request_init(NULL);
-  weft_op_fields_init(NULL);
+  CHECK(weft_log_options_init(NULL, sizeof(weft_log_options)) == WEFT_INVALID_ARGUMENT);
+  CHECK(weft_append_request_init(NULL, sizeof(weft_append_request)) == WEFT_INVALID_ARGUMENT);
+  CHECK(weft_op_fields_init(NULL, sizeof(weft_op_fields)) == WEFT_INVALID_ARGUMENT);
   CHECK(weft_bufs_count(NULL) == 0);
   /* A successful call resets the last error. */
   CHECK(weft_log_cursor(log, &cursor) == WEFT_OK);
   CHECK(weft_last_error()->code == WEFT_OK && weft_last_error()->message_len == 0);
   weft_log_free(log);
+}
+
+/* _init writes exactly the size it is given, never past it. */
+static void test_init_respects_the_callers_size(void) {
+  unsigned char buf[sizeof(weft_log_options) + 16];
+  size_t i;
+  int intact = 1;
+  memset(buf, 0xAA, sizeof buf);
+  CHECK(weft_log_options_init((weft_log_options *)(void *)buf, sizeof(weft_log_options) + 8) ==
+        WEFT_INVALID_ARGUMENT);
+  for (i = 0; i < sizeof buf; ++i) intact = intact && buf[i] == 0xAA;
+  CHECK(intact);
+  CHECK(weft_log_options_init((weft_log_options *)(void *)buf, 8) == WEFT_INVALID_ARGUMENT);
+  CHECK(weft_log_options_init((weft_log_options *)(void *)buf, sizeof(weft_log_options)) ==
+        WEFT_OK);
+  for (i = sizeof(weft_log_options); i < sizeof buf; ++i) intact = intact && buf[i] == 0xAA;
+  CHECK(intact);
+  CHECK(((weft_log_options *)(void *)buf)->struct_size == sizeof(weft_log_options));
+  CHECK(((weft_log_options *)(void *)buf)->create == 1);
 }
 
 static void test_append_read_get(void) {
@@ -160,7 +179,7 @@ static void test_append_many_and_dependencies(void) {
   weft_op_id ids[3], bad_dep;
   int i;
   for (i = 0; i < 3; ++i) {
-    weft_append_request_init(&reqs[i]);
+    weft_append_request_init(&reqs[i], sizeof reqs[i]);
     reqs[i].payload = (const uint8_t *)"abc";
     reqs[i].payload_len = 3;
     reqs[i].has_timestamp = 1;
@@ -195,7 +214,7 @@ static void test_apply_ack_and_retry(void) {
   append_text(a, "one");
   append_text(a, "two");
   CHECK(weft_log_version_vector(b, &vv) == WEFT_OK && vv.len > 0);
-  CHECK(weft_log_diff(a, vv.data, vv.len, 0, &batches) == WEFT_OK);
+  CHECK(weft_log_diff(a, vv.data, vv.len, 0, 0, &batches) == WEFT_OK);
   CHECK(weft_bufs_count(batches) == 1);
   CHECK(weft_bufs_at(batches, 0, &data, &len) == WEFT_OK && len > 0);
   CHECK(weft_bufs_at(batches, 1, &data, &len) == WEFT_INVALID_ARGUMENT && data == NULL);
@@ -219,7 +238,21 @@ static void test_apply_ack_and_retry(void) {
   CHECK(strstr(weft_last_error()->message, "identifier") != NULL);
   {
     weft_bufs *none = NULL;
-    CHECK(weft_log_diff(a, (const uint8_t *)"xx", 2, 0, &none) == WEFT_MALFORMED && none == NULL);
+    CHECK(weft_log_diff(a, (const uint8_t *)"xx", 2, 0, 0, &none) == WEFT_MALFORMED && none == NULL);
+  }
+  /* A receiver at epoch 2 accepts a diff stamped with its epoch. */
+  {
+    weft_log *c = memory_log(12);
+    weft_bufs *stamped = NULL;
+    weft_ack *got = NULL;
+    CHECK(weft_log_set_epoch(c, 2) == WEFT_OK);
+    CHECK(weft_log_diff(a, NULL, 0, 0, 2, &stamped) == WEFT_OK);
+    CHECK(weft_bufs_at(stamped, 0, &data, &len) == WEFT_OK);
+    CHECK(weft_log_apply(c, data, len, &got) == WEFT_OK);
+    CHECK(weft_ack_get_info(got, &info) == WEFT_OK && info.status == WEFT_OK && info.applied == 2);
+    weft_ack_free(got);
+    weft_bufs_free(stamped);
+    weft_log_free(c);
   }
   weft_buf_free(&ack_bytes);
   weft_buf_free(&vv);
@@ -245,7 +278,7 @@ static void test_crafted_batches(void) {
   int32_t code = 0;
   CHECK(weft_batch_builder_new(&bld) == WEFT_OK);
   CHECK(weft_batch_builder_set_header(bld, 9, 2, 1, 0, 0) == WEFT_OK);
-  weft_op_fields_init(&f);
+  weft_op_fields_init(&f, sizeof f);
   f.id.actor = actor_of(7);
   f.id.counter = 1;
   f.lamport = 1;
@@ -361,7 +394,7 @@ static void test_sqlite(void) {
   FILE *f;
   snprintf(path, sizeof path, "/tmp/weft-capi-%d.db", (int)getpid());
   remove(path);
-  weft_log_options_init(&o);
+  weft_log_options_init(&o, sizeof o);
   o.create = 0;
   CHECK(weft_log_open_sqlite(&log, path, &o) == WEFT_NOT_FOUND && log == NULL);
   o.create = 1;
@@ -393,6 +426,7 @@ static void test_sqlite(void) {
 int main(void) {
   test_versions_and_status();
   test_null_and_garbage_arguments();
+  test_init_respects_the_callers_size();
   test_append_read_get();
   test_append_many_and_dependencies();
   test_apply_ack_and_retry();

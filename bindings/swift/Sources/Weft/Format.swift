@@ -137,7 +137,8 @@ public final class BatchBuilder {
                       deps: [OpID] = [], payload: Data = Data()) {
         let cDeps = deps.map(\.cValue)
         var fields = weft_op_fields()
-        weft_op_fields_init(&fields)
+        mustSucceed(weft_op_fields_init(&fields, MemoryLayout<weft_op_fields>.size),
+                    "weft_op_fields_init")
         fields.id = id.cValue
         fields.lamport = lamport
         fields.kind = kind

@@ -189,7 +189,7 @@ private func emit(_ row: weft_kv_row_fn, _ key: [UInt8], _ value: [UInt8],
 /// never calls `create`).
 private func kvTable(concurrent: Bool, factory: FactoryBox?) -> weft_kv_store {
     var table = weft_kv_store()
-    weft_kv_store_init(&table)
+    mustSucceed(weft_kv_store_init(&table, MemoryLayout<weft_kv_store>.size), "weft_kv_store_init")
     table.concurrent = concurrent ? 1 : 0
     table.user_data = factory.map { Unmanaged.passUnretained($0).toOpaque() }
     table.create = { db, userData in

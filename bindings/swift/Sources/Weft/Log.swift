@@ -161,7 +161,8 @@ public final class Log: @unchecked Sendable {
             try deps.withUnsafeBufferPointer { depsBuffer in
                 let cRequests = zip(requests, spans).map { request, span in
                     var c = weft_append_request()
-                    weft_append_request_init(&c)
+                    mustSucceed(weft_append_request_init(&c, MemoryLayout<weft_append_request>.size),
+                                "weft_append_request_init")
                     c.kind = request.kind
                     if !span.payload.isEmpty {
                         c.payload = payloadBuffer.baseAddress! + span.payload.lowerBound
@@ -302,20 +303,22 @@ public final class Log: @unchecked Sendable {
     /// encoded batches in dependency order, ready for the peer's
     /// `apply(_:)`.
     ///
-    /// The batches carry epoch 0 and no expected cursor: a peer whose
-    /// epoch is above 0 refuses them as `staleEpoch` (re-stamp them with
-    /// `BatchBuilder(_:)`, or use `merge(_:)` in process).
+    /// The batches carry `epoch` and no expected cursor: pass the peer's
+    /// `epoch`, or a peer whose epoch is above it refuses them as
+    /// `staleEpoch`.
     ///
     /// - Parameters:
     ///   - versionVector: the peer's `versionVector()`; empty means the
     ///     peer has nothing.
     ///   - maxOpsPerBatch: at most this many ops per batch; 0 means
     ///     libweft's default (4096).
+    ///   - epoch: the capability epoch the peer holds (its `epoch`).
     /// - Throws: `malformed` (`versionVector`), or a store error.
-    public func diff(since versionVector: Data = Data(), maxOpsPerBatch: UInt32 = 0) throws -> [Data] {
+    public func diff(since versionVector: Data = Data(), maxOpsPerBatch: UInt32 = 0,
+                     epoch: UInt32 = 0) throws -> [Data] {
         var bufs: OpaquePointer?
         try withBytes(versionVector) { bytes, count in
-            try check(weft_log_diff(handle, bytes, count, maxOpsPerBatch, &bufs))
+            try check(weft_log_diff(handle, bytes, count, maxOpsPerBatch, epoch, &bufs))
         }
         defer { weft_bufs_free(bufs) }
         return (0..<weft_bufs_count(bufs)).map { index in
@@ -448,7 +451,8 @@ extension Log {
         /// `actor` if given.
         public init(actor: ActorID? = nil) {
             var c = weft_log_options()
-            weft_log_options_init(&c)
+            mustSucceed(weft_log_options_init(&c, MemoryLayout<weft_log_options>.size),
+                        "weft_log_options_init")
             self.actor = actor
             synchronousFull = c.synchronous_full != 0
             busyTimeoutMs = c.busy_timeout_ms
@@ -465,7 +469,8 @@ extension Log {
         /// Calls `body` with the C options, valid for the call.
         func withCValue<R>(_ body: (UnsafePointer<weft_log_options>) throws -> R) rethrows -> R {
             var c = weft_log_options()
-            weft_log_options_init(&c)
+            mustSucceed(weft_log_options_init(&c, MemoryLayout<weft_log_options>.size),
+                        "weft_log_options_init")
             if let actor {
                 c.has_actor = 1
                 c.actor = actor.cValue

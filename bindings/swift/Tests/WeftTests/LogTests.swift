@@ -209,15 +209,16 @@ final class LogTests: XCTestCase {
         builder.setHeader(epoch: 2)
         XCTAssertEqual(try server.apply(builder.finish()).applied.count, 1)
 
-        // Diffs carry epoch 0: re-stamp them for a log at a later epoch.
+        // A diff stamped with the default epoch 0 is stale for this server;
+        // stamped with the server's epoch it applies.
         let client = try memoryLog(0x33)
         try client.append(Data("hello".utf8))
         let batch = try client.diff(since: server.versionVector())[0]
         XCTAssertEqual(try Batch(decoding: batch).epoch, 0)
         assertThrows(.staleEpoch, try server.apply(batch))
-        let restamp = try BatchBuilder(Batch(decoding: batch))
-        restamp.setHeader(epoch: server.epoch)
-        XCTAssertEqual(try server.apply(restamp.finish()).applied.count, 1)
+        let stamped = try client.diff(since: server.versionVector(), epoch: server.epoch)[0]
+        XCTAssertEqual(try Batch(decoding: stamped).epoch, server.epoch)
+        XCTAssertEqual(try server.apply(stamped).applied.count, 1)
         // merge stamps the receiving log's epoch itself.
         try client.append(Data("again".utf8))
         XCTAssertEqual(try server.merge(client), 1)
