@@ -1,0 +1,622 @@
+//! Logs and their iterators.
+
+use std::ffi::CString;
+use std::iter::FusedIterator;
+use std::path::Path;
+use std::ptr::{self, NonNull};
+
+use weft_sys as sys;
+
+use crate::ack::Ack;
+use crate::error::{Code, Error, check, expect_ok};
+use crate::raw;
+use crate::types::{Actor, AppendRequest, Digest, Op, OpId, Seal, VerifyReport};
+
+/// Options for opening a [`Log`], mirroring `weft_log_options`. Every
+/// setting left alone keeps the library's default.
+///
+/// ```no_run
+/// # fn main() -> Result<(), weft::Error> {
+/// let log = weft::Options::new()
+///     .synchronous_full(true)
+///     .log_name("session-42")
+///     .open_sqlite("agent.db")?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    actor: Option<Actor>,
+    synchronous_full: Option<bool>,
+    busy_timeout_ms: Option<u32>,
+    create: Option<bool>,
+    log_name: Option<String>,
+    auto_seal_ops: Option<u64>,
+    max_ops: Option<u32>,
+    max_payload_bytes: Option<u32>,
+    max_deps_per_op: Option<u32>,
+    max_actors: Option<u32>,
+    max_message_bytes: Option<u64>,
+}
+
+impl Options {
+    /// The library's defaults.
+    pub fn new() -> Options {
+        Options::default()
+    }
+
+    /// Append as `actor` (default: the one stored with the log, or a new random one).
+    pub fn actor(mut self, actor: Actor) -> Options {
+        self.actor = Some(actor);
+        self
+    }
+
+    /// SQLite: `synchronous=FULL`, which survives power loss (default off).
+    pub fn synchronous_full(mut self, on: bool) -> Options {
+        self.synchronous_full = Some(on);
+        self
+    }
+
+    /// SQLite: how long to wait for another writer's lock (default 5000 ms).
+    pub fn busy_timeout_ms(mut self, ms: u32) -> Options {
+        self.busy_timeout_ms = Some(ms);
+        self
+    }
+
+    /// SQLite: create the file and the log if missing (default true).
+    pub fn create(mut self, create: bool) -> Options {
+        self.create = Some(create);
+        self
+    }
+
+    /// SQLite: the log within the file (default `"main"`).
+    pub fn log_name(mut self, name: impl Into<String>) -> Options {
+        self.log_name = Some(name.into());
+        self
+    }
+
+    /// Seal the log's own ops every `n` (default: the store's choice).
+    pub fn auto_seal_ops(mut self, n: u64) -> Options {
+        self.auto_seal_ops = Some(n);
+        self
+    }
+
+    /// At most this many ops per batch or chunk (default 1,048,576).
+    pub fn max_ops(mut self, n: u32) -> Options {
+        self.max_ops = Some(n);
+        self
+    }
+
+    /// At most this many payload bytes per op (default 16 MiB).
+    pub fn max_payload_bytes(mut self, n: u32) -> Options {
+        self.max_payload_bytes = Some(n);
+        self
+    }
+
+    /// At most this many explicit dependencies per op (default 1024).
+    pub fn max_deps_per_op(mut self, n: u32) -> Options {
+        self.max_deps_per_op = Some(n);
+        self
+    }
+
+    /// At most this many actors per message (default 65,536).
+    pub fn max_actors(mut self, n: u32) -> Options {
+        self.max_actors = Some(n);
+        self
+    }
+
+    /// At most this many bytes per message (default 256 MiB).
+    pub fn max_message_bytes(mut self, n: u64) -> Options {
+        self.max_message_bytes = Some(n);
+        self
+    }
+
+    /// Opens a new, empty in-memory log with these options.
+    pub fn open_memory(&self) -> Result<Log, Error> {
+        Log::open_memory_with(self)
+    }
+
+    /// Opens the SQLite log at `path` with these options.
+    pub fn open_sqlite(&self, path: impl AsRef<Path>) -> Result<Log, Error> {
+        Log::open_sqlite_with(path, self)
+    }
+
+    /// The C options, and the log name they point into (keep it alive).
+    fn to_raw(&self) -> Result<(sys::weft_log_options, Option<CString>), Error> {
+        let mut raw =
+            raw::library_defaults(sys::weft_log_options_init);
+        if let Some(actor) = self.actor {
+            raw.has_actor = 1;
+            raw.actor = actor.into();
+        }
+        if let Some(on) = self.synchronous_full {
+            raw.synchronous_full = on.into();
+        }
+        if let Some(ms) = self.busy_timeout_ms {
+            raw.busy_timeout_ms = ms;
+        }
+        if let Some(create) = self.create {
+            raw.create = create.into();
+        }
+        if let Some(n) = self.auto_seal_ops {
+            raw.auto_seal_ops = n;
+        }
+        if let Some(n) = self.max_ops {
+            raw.max_ops = n;
+        }
+        if let Some(n) = self.max_payload_bytes {
+            raw.max_payload_bytes = n;
+        }
+        if let Some(n) = self.max_deps_per_op {
+            raw.max_deps_per_op = n;
+        }
+        if let Some(n) = self.max_actors {
+            raw.max_actors = n;
+        }
+        if let Some(n) = self.max_message_bytes {
+            raw.max_message_bytes = n;
+        }
+        let name = match &self.log_name {
+            None => None,
+            Some(name) => Some(CString::new(name.as_str()).map_err(|_| {
+                Error::new(Code::InvalidArgument, format!("log name {name:?} contains a NUL byte"))
+            })?),
+        };
+        if let Some(name) = &name {
+            raw.log_name = name.as_ptr();
+        }
+        Ok((raw, name))
+    }
+}
+
+/// A durable, replicated, append-only op log (`weft_log`): the engine over
+/// an in-memory or SQLite store.
+///
+/// Internally synchronized: every method takes `&self` and may be called
+/// from any thread (calls are serialised by the log), so a `Log` is `Send`
+/// and `Sync`; share it with an `Arc`. Dropping it releases this handle;
+/// the log closes once its iterators are dropped too.
+#[derive(Debug)]
+pub struct Log {
+    raw: NonNull<sys::weft_log>,
+}
+
+// SAFETY: weft.h labels weft_log "internally synchronized": every function
+// taking it may be called from any thread, and it may be freed from any.
+unsafe impl Send for Log {}
+// SAFETY: as above; shared references only reach those same functions.
+unsafe impl Sync for Log {}
+
+impl Drop for Log {
+    fn drop(&mut self) {
+        // SAFETY: we own the handle; iterators hold their own reference.
+        unsafe { sys::weft_log_free(self.raw.as_ptr()) }
+    }
+}
+
+impl Log {
+    /// Opens a new, empty in-memory log with the default options.
+    pub fn open_memory() -> Result<Log, Error> {
+        Log::open_memory_with(&Options::default())
+    }
+
+    /// Opens a new, empty in-memory log.
+    pub fn open_memory_with(options: &Options) -> Result<Log, Error> {
+        crate::check_version()?;
+        let (opts, _name) = options.to_raw()?;
+        let mut out = ptr::null_mut();
+        // SAFETY: valid out pointer and options (the name outlives the call).
+        check(unsafe { sys::weft_log_open_memory(&mut out, &opts) })?;
+        Ok(Log::from_raw(out))
+    }
+
+    /// Opens (creating it if missing) the log `"main"` of the SQLite database
+    /// at `path`, with the default options.
+    ///
+    /// Errors: `InvalidArgument` (a path that is not UTF-8 or holds a NUL
+    /// byte, a database of another application), `NotFound`, `Corrupt`,
+    /// `UnsupportedVersion`, `IoError`, `Busy`.
+    pub fn open_sqlite(path: impl AsRef<Path>) -> Result<Log, Error> {
+        Log::open_sqlite_with(path, &Options::default())
+    }
+
+    /// Opens the log `options.log_name` of the SQLite database at `path`.
+    pub fn open_sqlite_with(path: impl AsRef<Path>, options: &Options) -> Result<Log, Error> {
+        crate::check_version()?;
+        let path = path.as_ref();
+        let c_path = path.to_str().and_then(|p| CString::new(p).ok()).ok_or_else(|| {
+            Error::new(
+                Code::InvalidArgument,
+                format!("path {} is not UTF-8 without NUL bytes", path.display()),
+            )
+        })?;
+        let (opts, _name) = options.to_raw()?;
+        let mut out = ptr::null_mut();
+        // SAFETY: valid out pointer, NUL-terminated path, options.
+        check(unsafe { sys::weft_log_open_sqlite(&mut out, c_path.as_ptr(), &opts) })?;
+        Ok(Log::from_raw(out))
+    }
+
+    fn from_raw(raw: *mut sys::weft_log) -> Log {
+        Log { raw: NonNull::new(raw).expect("weft returned WEFT_OK and a NULL log") }
+    }
+
+    fn ptr(&self) -> *mut sys::weft_log {
+        self.raw.as_ptr()
+    }
+
+    /// The writer id this log appends as.
+    pub fn actor(&self) -> Actor {
+        let mut out = sys::weft_actor::default();
+        // SAFETY: valid handle and out pointer.
+        expect_ok(unsafe { sys::weft_log_actor(self.ptr(), &mut out) }, "weft_log_actor");
+        out.into()
+    }
+
+    /// The number of ops applied: the last op's cursor.
+    pub fn cursor(&self) -> u64 {
+        let mut out = 0;
+        // SAFETY: valid handle and out pointer.
+        expect_ok(unsafe { sys::weft_log_cursor(self.ptr(), &mut out) }, "weft_log_cursor");
+        out
+    }
+
+    /// The capability epoch.
+    pub fn epoch(&self) -> u32 {
+        let mut out = 0;
+        // SAFETY: valid handle and out pointer.
+        expect_ok(unsafe { sys::weft_log_epoch(self.ptr(), &mut out) }, "weft_log_epoch");
+        out
+    }
+
+    /// Raises the capability epoch, durably: batches of older epochs are then
+    /// refused as `StaleEpoch`, of newer ones as `PermissionDenied`.
+    /// Errors: `InvalidArgument` if `epoch` is below the current one, or a
+    /// store error.
+    pub fn set_epoch(&self, epoch: u32) -> Result<(), Error> {
+        // SAFETY: valid handle.
+        check(unsafe { sys::weft_log_set_epoch(self.ptr(), epoch) })
+    }
+
+    /// Appends one op with `payload` and `kind`, on the log's heads, stamped
+    /// with the wall clock, in its own transaction.
+    pub fn append(&self, payload: &[u8], kind: u32) -> Result<OpId, Error> {
+        let mut out = sys::weft_op_id::default();
+        // SAFETY: valid handle, input slice and out pointer.
+        check(unsafe {
+            sys::weft_log_append(self.ptr(), payload.as_ptr(), payload.len(), kind, &mut out)
+        })?;
+        Ok(out.into())
+    }
+
+    /// Appends one op with every field explicit (dependencies, timestamp).
+    /// Errors: `InvalidArgument`, `MissingDependency` (an explicit dependency
+    /// is not in the log), or a store error.
+    pub fn append_with(&self, request: &AppendRequest<'_>) -> Result<OpId, Error> {
+        let ids = self.append_many(std::slice::from_ref(request))?;
+        Ok(ids[0])
+    }
+
+    /// Appends several ops in one transaction: all or none.
+    pub fn append_many(&self, requests: &[AppendRequest<'_>]) -> Result<Vec<OpId>, Error> {
+        // The C requests point into these, which outlive the call.
+        let deps: Vec<Vec<sys::weft_op_id>> =
+            requests.iter().map(|r| raw::raw_ids(r.deps.unwrap_or(&[]))).collect();
+        let raw_requests: Vec<sys::weft_append_request> = requests
+            .iter()
+            .zip(&deps)
+            .map(|(r, deps)| {
+                let mut raw = raw::library_defaults(sys::weft_append_request_init);
+                raw.kind = r.kind;
+                raw.payload = r.payload.as_ptr();
+                raw.payload_len = r.payload.len();
+                if let Some(ts) = r.timestamp_ms {
+                    raw.has_timestamp = 1;
+                    raw.timestamp_ms = ts;
+                }
+                if r.deps.is_some() {
+                    raw.has_deps = 1;
+                    raw.deps = deps.as_ptr();
+                    raw.deps_len = deps.len();
+                }
+                raw
+            })
+            .collect();
+        let mut out = vec![sys::weft_op_id::default(); requests.len()];
+        // SAFETY: `count` requests and room for `count` ids.
+        check(unsafe {
+            sys::weft_log_append_many(
+                self.ptr(),
+                raw_requests.as_ptr(),
+                raw_requests.len(),
+                out.as_mut_ptr(),
+            )
+        })?;
+        Ok(out.into_iter().map(OpId::from).collect())
+    }
+
+    /// Applies an encoded batch (the wire format) with the five apply rules,
+    /// in one transaction.
+    ///
+    /// Ops refused one by one (`Conflict`, `MissingDependency`,
+    /// `CursorMismatch`, ...) are listed in [`Ack::rejected`] with their
+    /// code, beside the applied ops and the duplicates: applying the same
+    /// batch again answers "all duplicates". A batch refused as a whole
+    /// (its epoch is stale: `StaleEpoch`; or was never issued:
+    /// `PermissionDenied`) applies nothing and is returned as an `Err` with
+    /// that code; use [`Log::apply_with_refusal`] to get its ack instead.
+    ///
+    /// Errors: `Malformed` or `UnsupportedVersion` (bytes that are not a
+    /// valid batch; nothing applied), `StaleEpoch`, `PermissionDenied`, or a
+    /// store error (nothing applied).
+    pub fn apply(&self, batch: &[u8]) -> Result<Ack, Error> {
+        let ack = self.apply_with_refusal(batch)?;
+        match ack.status() {
+            Code::Ok => Ok(ack),
+            code => Err(Error::new(
+                code,
+                format!(
+                    "batch {} (seq {}) refused as a whole; nothing applied",
+                    ack.batch_id(),
+                    ack.seq()
+                ),
+            )),
+        }
+    }
+
+    /// Like [`Log::apply`], but a batch refused as a whole is an `Ok` ack
+    /// whose [`Ack::status`] is `StaleEpoch` or `PermissionDenied`: for a
+    /// server that encodes every ack back to its peer.
+    pub fn apply_with_refusal(&self, batch: &[u8]) -> Result<Ack, Error> {
+        let mut out = ptr::null_mut();
+        // SAFETY: valid handle, input slice and out pointer.
+        check(unsafe { sys::weft_log_apply(self.ptr(), batch.as_ptr(), batch.len(), &mut out) })?;
+        Ack::from_raw(out)
+    }
+
+    /// Reads the log in cursor order from cursor `from` (1 is the first op),
+    /// at most `max` ops (`u64::MAX`: to the end). The iterator owns a
+    /// reference to the log: it may outlive this `Log`.
+    pub fn read(&self, from: u64, max: u64) -> Result<OpIter, Error> {
+        let mut out = ptr::null_mut();
+        // SAFETY: valid handle and out pointer.
+        check(unsafe { sys::weft_log_read(self.ptr(), from, max, &mut out) })?;
+        Ok(OpIter {
+            raw: NonNull::new(out).expect("weft returned WEFT_OK and a NULL iterator"),
+            done: false,
+        })
+    }
+
+    /// Op `id`, or `None` if it is not in the log.
+    /// Errors: a store error (`Corrupt`, ...).
+    pub fn get(&self, id: &OpId) -> Result<Option<Op>, Error> {
+        let raw_id = sys::weft_op_id::from(*id);
+        let mut out = ptr::null_mut();
+        // SAFETY: valid handle, id and out pointer.
+        match check(unsafe { sys::weft_log_get(self.ptr(), &raw_id, &mut out) }) {
+            Ok(()) => {}
+            Err(e) if e.code == Code::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        }
+        let mut view = sys::weft_op_view::default();
+        // SAFETY: `out` is ours: its view is valid until weft_op_free, and
+        // is copied before.
+        unsafe {
+            let status = sys::weft_op_get_view(out, &mut view);
+            let op = (status == sys::WEFT_OK).then(|| raw::op_from_view(&view));
+            let result = check(status);
+            sys::weft_op_free(out);
+            result?;
+            Ok(op)
+        }
+    }
+
+    /// The log's heads (ops nothing else depends on), sorted.
+    pub fn heads(&self) -> Result<Vec<OpId>, Error> {
+        // SAFETY: valid handle; `read_ids` passes a buffer of `cap` ids.
+        raw::read_ids(|out, cap, len| unsafe { sys::weft_log_heads(self.ptr(), out, cap, len) })
+    }
+
+    /// The ids of every op in canonical order (lamport, actor, counter):
+    /// equal on two logs that hold the same ops.
+    pub fn canonical_order(&self) -> Result<Vec<OpId>, Error> {
+        // SAFETY: valid handle; `read_ids` passes a buffer of `cap` ids.
+        raw::read_ids(|out, cap, len| unsafe {
+            sys::weft_log_canonical_order(self.ptr(), out, cap, len)
+        })
+    }
+
+    /// The log's version vector, encoded, for a peer's [`Log::diff`].
+    pub fn version_vector(&self) -> Result<Vec<u8>, Error> {
+        let mut out = sys::weft_buf::default();
+        // SAFETY: valid handle and out pointer.
+        check(unsafe { sys::weft_log_version_vector(self.ptr(), &mut out) })?;
+        Ok(raw::take_buf(out))
+    }
+
+    /// The ops this log has past a peer's encoded version vector `vv` (empty:
+    /// an empty vector), as encoded batches in dependency order, for the
+    /// peer's [`Log::apply`]. Batches hold at most 4096 ops.
+    /// Errors: `Malformed` (vv), or a store error.
+    pub fn diff(&self, vv: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
+        self.diff_with(vv, 0, 0)
+    }
+
+    /// Like [`Log::diff`], with at most `max_ops_per_batch` ops per batch
+    /// (0: the default, 4096), stamped with `epoch`: the capability epoch
+    /// the receiver holds (its [`Log::epoch`]), or it refuses them as
+    /// `StaleEpoch`.
+    pub fn diff_with(
+        &self,
+        vv: &[u8],
+        max_ops_per_batch: u32,
+        epoch: u32,
+    ) -> Result<Vec<Vec<u8>>, Error> {
+        let mut out = ptr::null_mut();
+        // SAFETY: valid handle, input slice and out pointer.
+        check(unsafe {
+            sys::weft_log_diff(self.ptr(), vv.as_ptr(), vv.len(), max_ops_per_batch, epoch, &mut out)
+        })?;
+        let mut batches = Vec::new();
+        let mut result = Ok(());
+        // SAFETY: `out` is ours; each byte string is borrowed until
+        // weft_bufs_free and copied before.
+        unsafe {
+            for i in 0..sys::weft_bufs_count(out) {
+                let (mut data, mut len) = (ptr::null(), 0);
+                result = check(sys::weft_bufs_at(out, i, &mut data, &mut len));
+                if result.is_err() {
+                    break;
+                }
+                batches.push(raw::slice(data, len).to_vec());
+            }
+            sys::weft_bufs_free(out);
+        }
+        result.map(|()| batches)
+    }
+
+    /// Merges `other` into this log, in process: applies other's diff since
+    /// this log's version vector. Returns the number of ops applied.
+    /// Errors: the first failing apply's (a batch refused as a whole
+    /// included), or a store error.
+    pub fn merge(&self, other: &Log) -> Result<u64, Error> {
+        let mut applied = 0;
+        // SAFETY: two valid handles (possibly the same) and an out pointer.
+        check(unsafe { sys::weft_log_merge(self.ptr(), other.ptr(), &mut applied) })?;
+        Ok(applied)
+    }
+
+    /// 32 bytes equal exactly when two logs hold the same ops.
+    pub fn digest(&self) -> Result<Digest, Error> {
+        let mut out = sys::weft_hash::default();
+        // SAFETY: valid handle and out pointer.
+        check(unsafe { sys::weft_log_digest(self.ptr(), &mut out) })?;
+        Ok(out.bytes)
+    }
+
+    /// Seals the next chunk of `actor`'s ops, ending at counter `last`; if
+    /// `expected_digest` is given the chunk's digest must match. Sealing the
+    /// same range again answers the existing seal.
+    /// Errors: `InvalidArgument` (`last` inside a sealed chunk), `NotFound`
+    /// (no such actor or counter), `ChecksumMismatch`, or a store error.
+    pub fn seal(
+        &self,
+        actor: &Actor,
+        last: u64,
+        expected_digest: Option<&Digest>,
+    ) -> Result<Seal, Error> {
+        let raw_actor = sys::weft_actor::from(*actor);
+        let expected = expected_digest.map(|d| sys::weft_hash { bytes: *d });
+        let mut out = sys::weft_seal::default();
+        // SAFETY: valid handle and pointers (the expected digest or NULL).
+        check(unsafe {
+            sys::weft_log_seal(self.ptr(), &raw_actor, last, opt_ptr(&expected), &mut out)
+        })?;
+        Ok(out.into())
+    }
+
+    /// The bytes of sealed chunk `index` of `actor`.
+    /// Errors: `NotFound`, or a store error.
+    pub fn chunk_get(&self, actor: &Actor, index: u64) -> Result<Vec<u8>, Error> {
+        let raw_actor = sys::weft_actor::from(*actor);
+        let mut out = sys::weft_buf::default();
+        // SAFETY: valid handle and pointers.
+        check(unsafe { sys::weft_log_chunk_get(self.ptr(), &raw_actor, index, &mut out) })?;
+        Ok(raw::take_buf(out))
+    }
+
+    /// Stores a sealed chunk from a peer and applies its new ops, in one
+    /// transaction; the same bytes again are fine. If `expected_digest` is
+    /// given it must match.
+    /// Errors: `Malformed`, `UnsupportedVersion`, `ChecksumMismatch`
+    /// (digest, or broken chain), `NotContiguous` (chunk k before k-1),
+    /// `ImmutableViolation` (other bytes for a sealed chunk), `Conflict`,
+    /// `MissingDependency`, or a store error.
+    pub fn chunk_put(&self, bytes: &[u8], expected_digest: Option<&Digest>) -> Result<Seal, Error> {
+        let expected = expected_digest.map(|d| sys::weft_hash { bytes: *d });
+        let mut out = sys::weft_seal::default();
+        // SAFETY: valid handle, input slice and pointers.
+        check(unsafe {
+            sys::weft_log_chunk_put(
+                self.ptr(),
+                bytes.as_ptr(),
+                bytes.len(),
+                opt_ptr(&expected),
+                &mut out,
+            )
+        })?;
+        Ok(out.into())
+    }
+
+    /// Verifies the whole log: every op against its hash, every chunk
+    /// against its digest and chain.
+    /// Errors: `Corrupt` naming the first bad op or chunk, or a store error.
+    pub fn verify(&self) -> Result<VerifyReport, Error> {
+        let mut report = VerifyReport::default();
+        // SAFETY: valid handle and out pointers.
+        check(unsafe { sys::weft_log_verify(self.ptr(), &mut report.ops, &mut report.chunks) })?;
+        Ok(report)
+    }
+}
+
+/// A pointer to the value, or NULL.
+pub(crate) fn opt_ptr<T>(value: &Option<T>) -> *const T {
+    value.as_ref().map_or(ptr::null(), ptr::from_ref)
+}
+
+/// An iterator over a log's ops in cursor order (`weft_iter`), from
+/// [`Log::read`]. It keeps its log open.
+///
+/// Each item is an owned copy of one op, or the error of the page read
+/// that failed (`Corrupt` naming a damaged op or chunk, `IoError`, ...);
+/// after an error or the end it yields nothing more.
+///
+/// One thread at a time: `Send` (it may move to another thread) but not
+/// `Sync`.
+///
+/// ```compile_fail,E0277
+/// fn shared<T: Sync>() {}
+/// shared::<weft::OpIter>();
+/// ```
+#[derive(Debug)]
+pub struct OpIter {
+    raw: NonNull<sys::weft_iter>,
+    done: bool,
+}
+
+// SAFETY: weft.h labels weft_iter "one thread at a time": it may be used
+// from any thread, one at a time, which `&mut self` and !Sync guarantee.
+unsafe impl Send for OpIter {}
+
+impl Drop for OpIter {
+    fn drop(&mut self) {
+        // SAFETY: we own the handle.
+        unsafe { sys::weft_iter_free(self.raw.as_ptr()) }
+    }
+}
+
+impl Iterator for OpIter {
+    type Item = Result<Op, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let mut view = sys::weft_op_view::default();
+        let mut has_op = 0;
+        // SAFETY: valid handle and out pointers; the view stays valid until
+        // the next weft_iter_next, and is copied before.
+        let status = unsafe { sys::weft_iter_next(self.raw.as_ptr(), &mut view, &mut has_op) };
+        if let Err(e) = check(status) {
+            self.done = true;
+            return Some(Err(e));
+        }
+        if has_op == 0 {
+            self.done = true;
+            return None;
+        }
+        // SAFETY: as above.
+        Some(Ok(unsafe { raw::op_from_view(&view) }))
+    }
+}
+
+impl FusedIterator for OpIter {}
