@@ -249,7 +249,9 @@ WEFT_API int32_t weft_log_open_sqlite(weft_log **out, const char *path,
 
 /**
  * Releases the caller's reference. The log closes when its iterators are
- * released too. NULL is a no-op. @since 0.1
+ * released too. NULL is a no-op. Like every _free, it must not race with
+ * another call on the same handle: finish or join those calls first.
+ * @since 0.1
  */
 WEFT_API void weft_log_free(weft_log *log);
 

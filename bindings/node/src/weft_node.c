@@ -1,0 +1,2421 @@
+/*
+ * weft_node.c: the N-API addon over weft's C ABI (include/weft/weft.h).
+ *
+ * The addon is deliberately thin: it converts between JS values and the
+ * C types, owns C handles through napi_wrap'd objects, and runs the long
+ * calls on libuv's thread pool. index.js turns these functions into the
+ * public classes (Log, BatchBuilder, ...).
+ *
+ * Ownership: every C handle lives in a Box, wrapped into one JS object.
+ * A Box is released when its object is garbage-collected (finalizer) or
+ * closed explicitly, but never while async work uses it: close() during
+ * async work only marks it closed, and the last work item frees it.
+ *
+ * State: all mutable state is per instance (napi_set_instance_data), so
+ * the addon loads in worker_threads and in several environments at once.
+ */
+#include <node_api.h>
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <threads.h>
+
+#include <weft/weft.h>
+
+/* The versioned structs' _init functions take the size this addon was compiled with. */
+#define WEFT_INIT(fn, p) fn((p), sizeof *(p))
+
+/* ------------------------------------------------------------- instance */
+
+enum Kind { KIND_LOG = 0, KIND_ITER, KIND_ACK, KIND_BUILDER, KIND_COUNT };
+
+static const char *const kKindNames[KIND_COUNT] = {"log", "iterator", "ack", "batch builder"};
+
+/* Tags let the addon refuse an object of the wrong kind (immutable data). */
+static const napi_type_tag kTags[KIND_COUNT] = {
+    {0x7765667421000001ULL, 0x9d3c1a52e07f4b11ULL},
+    {0x7765667421000002ULL, 0x9d3c1a52e07f4b11ULL},
+    {0x7765667421000003ULL, 0x9d3c1a52e07f4b11ULL},
+    {0x7765667421000004ULL, 0x9d3c1a52e07f4b11ULL},
+};
+
+typedef struct Addon {
+  napi_ref error_ctor;    /* WeftError, registered by index.js */
+  napi_ref kv_error;      /* the first exception a JS store adapter threw during the current call */
+  int64_t live[KIND_COUNT]; /* C handles not yet released (debug counter) */
+  uint32_t refs;          /* the environment + every Box and Work using it */
+} Addon;
+
+static void addon_unref(Addon *a) {
+  if (--a->refs == 0) free(a);
+}
+
+typedef struct Kv Kv;
+static void kv_unref(Kv *kv);
+
+/* A C handle owned by JS. Only touched on the JS thread, except `ptr`,
+ * which async work reads on a pool thread while `pending` keeps it. */
+typedef struct Box {
+  enum Kind kind;
+  Addon *addon;
+  void *ptr;
+  uint32_t pending; /* async work items using ptr */
+  bool closed;      /* close() was called: refuse new calls */
+  bool wrapped;     /* the JS object is alive */
+  Kv *kv;           /* a log kept by a JS store adapter (and its iterators) */
+} Box;
+
+static void free_handle(enum Kind kind, void *ptr) {
+  switch (kind) {
+    case KIND_LOG: weft_log_free((weft_log *)ptr); break;
+    case KIND_ITER: weft_iter_free((weft_iter *)ptr); break;
+    case KIND_ACK: weft_ack_free((weft_ack *)ptr); break;
+    case KIND_BUILDER: weft_batch_builder_free((weft_batch_builder *)ptr); break;
+    case KIND_COUNT: break;
+  }
+}
+
+static void box_release_handle(Box *b) {
+  if (b->ptr == NULL) return;
+  free_handle(b->kind, b->ptr);
+  b->ptr = NULL;
+  b->addon->live[b->kind]--;
+  /* After the free: closing the C log may still call the adapter. */
+  if (b->kv != NULL) kv_unref(b->kv);
+  b->kv = NULL;
+}
+
+/* Frees what nobody can use any more. */
+static void box_settle(Box *b) {
+  if ((b->closed || !b->wrapped) && b->pending == 0) box_release_handle(b);
+  if (!b->wrapped && b->pending == 0) {
+    addon_unref(b->addon);
+    free(b);
+  }
+}
+
+static void box_finalize(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  Box *b = (Box *)data;
+  b->wrapped = false;
+  box_settle(b);
+}
+
+static void cleanup_call(napi_status st, const char *what) {
+  /* Nothing can be thrown from a finalizer or completion callback. */
+  if (st != napi_ok) fprintf(stderr, "weft addon: %s failed (napi status %d)\n", what, (int)st);
+}
+
+static void addon_finalize(napi_env env, void *data, void *hint) {
+  (void)hint;
+  Addon *a = (Addon *)data;
+  if (a->error_ctor != NULL) cleanup_call(napi_delete_reference(env, a->error_ctor), "delete WeftError reference");
+  if (a->kv_error != NULL) cleanup_call(napi_delete_reference(env, a->kv_error), "delete adapter error reference");
+  a->error_ctor = NULL;
+  a->kv_error = NULL;
+  addon_unref(a);
+}
+
+/* ------------------------------------------------------------- errors */
+
+/* A malloc'd copy of `len` bytes of `s` and a NUL (C11 has no strdup). */
+static char *copy_text(const char *s, size_t len) {
+  char *p = (char *)malloc(len + 1);
+  if (p == NULL) return NULL;
+  memcpy(p, s, len);
+  p[len] = '\0';
+  return p;
+}
+
+static bool check(napi_env env, napi_status st, const char *what) {
+  if (st == napi_ok) return true;
+  /* The error info is only valid until the next N-API call: copy it first. */
+  char detail[160] = "unknown";
+  const napi_extended_error_info *info = NULL;
+  if (napi_get_last_error_info(env, &info) == napi_ok && info != NULL && info->error_message != NULL) {
+    snprintf(detail, sizeof detail, "%s", info->error_message);
+  }
+  bool pending = false;
+  if (napi_is_exception_pending(env, &pending) == napi_ok && pending) return false;
+  char msg[400];
+  snprintf(msg, sizeof msg, "N-API call failed: %s: %s", what, detail);
+  napi_status thrown = napi_throw_error(env, "ERR_WEFT_NAPI", msg);
+  /* pending_exception: one is already on its way (a terminating worker). */
+  if (thrown != napi_pending_exception) cleanup_call(thrown, "napi_throw_error");
+  return false;
+}
+
+#define CALL(env, call)                                  \
+  do {                                                   \
+    if (!check((env), (call), #call)) return NULL;       \
+  } while (0)
+#define TRY(env, call)                                   \
+  do {                                                   \
+    if (!check((env), (call), #call)) return false;      \
+  } while (0)
+#define TRYG(env, call)                                  \
+  do {                                                   \
+    if (!check((env), (call), #call)) goto fail;         \
+  } while (0)
+
+static Addon *addon_of(napi_env env) {
+  void *data = NULL;
+  if (!check(env, napi_get_instance_data(env, &data), "napi_get_instance_data")) return NULL;
+  return (Addon *)data;
+}
+
+static bool throw_type(napi_env env, const char *message) {
+  check(env, napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message), "napi_throw_type_error");
+  return false;
+}
+
+static bool throw_range(napi_env env, const char *message) {
+  check(env, napi_throw_range_error(env, "ERR_OUT_OF_RANGE", message), "napi_throw_range_error");
+  return false;
+}
+
+/* A WeftError(message, code name, status, retryable), or a plain Error
+ * with .code if index.js has not registered the class. NULL on failure
+ * (an exception is then pending). */
+static napi_value new_weft_error(napi_env env, int32_t status, const char *message) {
+  const char *name = weft_status_name(status);
+  if (message == NULL || message[0] == '\0') message = name;
+  napi_value argv[4], err = NULL, ctor = NULL;
+  CALL(env, napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &argv[0]));
+  CALL(env, napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &argv[1]));
+  CALL(env, napi_create_int32(env, status, &argv[2]));
+  CALL(env, napi_get_boolean(env, weft_status_retryable(status) != 0, &argv[3]));
+  Addon *a = addon_of(env);
+  if (a == NULL) return NULL;
+  if (a->error_ctor != NULL) CALL(env, napi_get_reference_value(env, a->error_ctor, &ctor));
+  if (ctor != NULL) {
+    CALL(env, napi_new_instance(env, ctor, 4, argv, &err));
+  } else {
+    CALL(env, napi_create_error(env, argv[1], argv[0], &err));
+    CALL(env, napi_set_named_property(env, err, "status", argv[2]));
+    CALL(env, napi_set_named_property(env, err, "retryable", argv[3]));
+  }
+  if (a->kv_error != NULL) {
+    /* A JS store adapter threw during this call: that is the cause. */
+    napi_value cause;
+    napi_ref ref = a->kv_error;
+    a->kv_error = NULL;
+    CALL(env, napi_get_reference_value(env, ref, &cause));
+    CALL(env, napi_delete_reference(env, ref));
+    if (cause != NULL) CALL(env, napi_set_named_property(env, err, "cause", cause));
+  }
+  return err;
+}
+
+static bool throw_weft(napi_env env, int32_t status, const char *message) {
+  napi_value err = new_weft_error(env, status, message);
+  if (err != NULL) check(env, napi_throw(env, err), "napi_throw");
+  return false;
+}
+
+/* Throws the calling thread's weft_last_error(), read before anything
+ * else can reset it. */
+static bool throw_last(napi_env env, int32_t status) {
+  const weft_error *e = weft_last_error();
+  char *message = copy_text(e->message, e->message_len);
+  if (message == NULL) return throw_weft(env, status, "out of memory copying the error message");
+  throw_weft(env, status, message);
+  free(message);
+  return false;
+}
+
+/* ------------------------------------------------------------- boxes */
+
+/* Wraps `ptr` into a new object. Ownership of `ptr` and of one reference
+ * to `kv` (may be NULL) passes in, also on failure. */
+static napi_value wrap_handle(napi_env env, enum Kind kind, void *ptr, napi_value obj, Kv *kv) {
+  Addon *a = addon_of(env);
+  Box *b = a != NULL ? (Box *)calloc(1, sizeof *b) : NULL;
+  if (b == NULL) {
+    free_handle(kind, ptr);
+    if (kv != NULL) kv_unref(kv);
+    if (a != NULL) throw_weft(env, WEFT_RESOURCE_EXHAUSTED, "out of memory");
+    return NULL;
+  }
+  b->kind = kind;
+  b->addon = a;
+  b->ptr = ptr;
+  b->kv = kv;
+  a->refs++;
+  a->live[kind]++;
+  if (obj == NULL) TRYG(env, napi_create_object(env, &obj));
+  TRYG(env, napi_type_tag_object(env, obj, &kTags[kind]));
+  TRYG(env, napi_wrap(env, obj, b, box_finalize, NULL, NULL));
+  b->wrapped = true;
+  return obj;
+fail:
+  box_settle(b); /* not wrapped: releases the handle and the box */
+  return NULL;
+}
+
+static bool clear_kv_error(napi_env env) {
+  Addon *a = addon_of(env);
+  if (a == NULL) return false;
+  if (a->kv_error != NULL) {
+    napi_ref ref = a->kv_error;
+    a->kv_error = NULL;
+    TRY(env, napi_delete_reference(env, ref));
+  }
+  return true;
+}
+
+static Box *get_box(napi_env env, napi_value v, enum Kind kind, bool require_open) {
+  napi_valuetype t;
+  char msg[96];
+  if (!check(env, napi_typeof(env, v, &t), "napi_typeof")) return NULL;
+  bool ok = false;
+  if (t == napi_object && !check(env, napi_check_object_type_tag(env, v, &kTags[kind], &ok), "napi_check_object_type_tag")) {
+    return NULL;
+  }
+  if (!ok) {
+    snprintf(msg, sizeof msg, "expected a weft %s handle", kKindNames[kind]);
+    throw_type(env, msg);
+    return NULL;
+  }
+  void *data = NULL;
+  if (!check(env, napi_unwrap(env, v, &data), "napi_unwrap")) return NULL;
+  Box *b = (Box *)data;
+  if (require_open && (b->closed || b->ptr == NULL)) {
+    snprintf(msg, sizeof msg, "the %s is closed", kKindNames[kind]);
+    throw_weft(env, WEFT_INVALID_ARGUMENT, msg);
+    return NULL;
+  }
+  return b;
+}
+
+/* ------------------------------------------------------------- values */
+
+static const double kMaxSafe = 9007199254740991.0; /* 2^53 - 1 */
+
+static bool is_nullish(napi_env env, napi_value v, bool *out) {
+  napi_valuetype t;
+  TRY(env, napi_typeof(env, v, &t));
+  *out = t == napi_undefined || t == napi_null;
+  return true;
+}
+
+/* Reads obj[name]; *present is false when it is undefined or null. */
+static bool get_prop(napi_env env, napi_value obj, const char *name, napi_value *out, bool *present) {
+  TRY(env, napi_get_named_property(env, obj, name, out));
+  bool nullish;
+  if (!is_nullish(env, *out, &nullish)) return false;
+  *present = !nullish;
+  return true;
+}
+
+static bool set_prop(napi_env env, napi_value obj, const char *name, napi_value v) {
+  TRY(env, napi_set_named_property(env, obj, name, v));
+  return true;
+}
+
+static bool get_u64(napi_env env, napi_value v, const char *name, bool allow_infinity, uint64_t *out) {
+  char msg[128];
+  napi_valuetype t;
+  TRY(env, napi_typeof(env, v, &t));
+  if (t == napi_bigint) {
+    bool lossless = false;
+    TRY(env, napi_get_value_bigint_uint64(env, v, out, &lossless));
+    if (!lossless) {
+      snprintf(msg, sizeof msg, "%s must be an unsigned 64-bit integer", name);
+      return throw_range(env, msg);
+    }
+    return true;
+  }
+  if (t == napi_number) {
+    double d;
+    TRY(env, napi_get_value_double(env, v, &d));
+    if (allow_infinity && isinf(d) && d > 0) {
+      *out = UINT64_MAX;
+      return true;
+    }
+    if (!(d >= 0) || d >= 18446744073709551616.0 || (double)(uint64_t)d != d) {
+      snprintf(msg, sizeof msg, "%s must be a non-negative integer", name);
+      return throw_range(env, msg);
+    }
+    *out = (uint64_t)d;
+    return true;
+  }
+  snprintf(msg, sizeof msg, "%s must be a number or a bigint", name);
+  return throw_type(env, msg);
+}
+
+static bool get_i64(napi_env env, napi_value v, const char *name, int64_t *out) {
+  char msg[128];
+  napi_valuetype t;
+  TRY(env, napi_typeof(env, v, &t));
+  if (t == napi_bigint) {
+    bool lossless = false;
+    TRY(env, napi_get_value_bigint_int64(env, v, out, &lossless));
+    if (!lossless) {
+      snprintf(msg, sizeof msg, "%s must be a signed 64-bit integer", name);
+      return throw_range(env, msg);
+    }
+    return true;
+  }
+  if (t == napi_number) {
+    double d;
+    TRY(env, napi_get_value_double(env, v, &d));
+    if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0) || (double)(int64_t)d != d) {
+      snprintf(msg, sizeof msg, "%s must be an integer", name);
+      return throw_range(env, msg);
+    }
+    *out = (int64_t)d;
+    return true;
+  }
+  snprintf(msg, sizeof msg, "%s must be a number or a bigint", name);
+  return throw_type(env, msg);
+}
+
+static bool get_u32(napi_env env, napi_value v, const char *name, uint32_t *out) {
+  uint64_t x;
+  if (!get_u64(env, v, name, false, &x)) return false;
+  if (x > UINT32_MAX) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "%s must fit in 32 bits", name);
+    return throw_range(env, msg);
+  }
+  *out = (uint32_t)x;
+  return true;
+}
+
+static bool get_bool(napi_env env, napi_value v, const char *name, bool *out) {
+  napi_valuetype t;
+  TRY(env, napi_typeof(env, v, &t));
+  if (t != napi_boolean) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "%s must be a boolean", name);
+    return throw_type(env, msg);
+  }
+  TRY(env, napi_get_value_bool(env, v, out));
+  return true;
+}
+
+/* A malloc'd UTF-8 copy of a JS string. */
+static bool get_string(napi_env env, napi_value v, const char *name, char **out) {
+  napi_valuetype t;
+  TRY(env, napi_typeof(env, v, &t));
+  if (t != napi_string) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "%s must be a string", name);
+    return throw_type(env, msg);
+  }
+  size_t len = 0;
+  TRY(env, napi_get_value_string_utf8(env, v, NULL, 0, &len));
+  char *s = (char *)malloc(len + 1);
+  if (s == NULL) return throw_weft(env, WEFT_RESOURCE_EXHAUSTED, "out of memory");
+  if (!check(env, napi_get_value_string_utf8(env, v, s, len + 1, &len), "napi_get_value_string_utf8")) {
+    free(s);
+    return false;
+  }
+  *out = s;
+  return true;
+}
+
+static napi_value make_u64(napi_env env, uint64_t v) {
+  napi_value out;
+  if (v <= (uint64_t)kMaxSafe) {
+    CALL(env, napi_create_double(env, (double)v, &out));
+  } else {
+    CALL(env, napi_create_bigint_uint64(env, v, &out));
+  }
+  return out;
+}
+
+static napi_value make_i64(napi_env env, int64_t v) {
+  napi_value out;
+  if (v <= (int64_t)kMaxSafe && v >= -(int64_t)kMaxSafe) {
+    CALL(env, napi_create_double(env, (double)v, &out));
+  } else {
+    CALL(env, napi_create_bigint_int64(env, v, &out));
+  }
+  return out;
+}
+
+static napi_value make_u32(napi_env env, uint32_t v) {
+  napi_value out;
+  CALL(env, napi_create_uint32(env, v, &out));
+  return out;
+}
+
+static napi_value make_string(napi_env env, const char *s) {
+  napi_value out;
+  CALL(env, napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &out));
+  return out;
+}
+
+static napi_value make_buffer(napi_env env, const uint8_t *data, size_t len) {
+  napi_value out;
+  void *p = NULL;
+  if (len == 0) {
+    CALL(env, napi_create_buffer(env, 0, &p, &out));
+  } else {
+    CALL(env, napi_create_buffer_copy(env, len, data, &p, &out));
+  }
+  return out;
+}
+
+static bool set_u64(napi_env env, napi_value obj, const char *name, uint64_t v) {
+  napi_value x = make_u64(env, v);
+  return x != NULL && set_prop(env, obj, name, x);
+}
+
+/* Bytes borrowed from a JS value, or owned (a string's UTF-8 copy). */
+typedef struct Bytes {
+  const uint8_t *data;
+  size_t len;
+  uint8_t *owned;
+} Bytes;
+
+static void bytes_free(Bytes *b) {
+  free(b->owned);
+  b->owned = NULL;
+  b->data = NULL;
+  b->len = 0;
+}
+
+static size_t typedarray_element_size(napi_typedarray_type t) {
+  switch (t) {
+    case napi_int8_array:
+    case napi_uint8_array:
+    case napi_uint8_clamped_array: return 1;
+    case napi_int16_array:
+    case napi_uint16_array: return 2;
+    case napi_int32_array:
+    case napi_uint32_array:
+    case napi_float32_array: return 4;
+    case napi_float64_array:
+    case napi_bigint64_array:
+    case napi_biguint64_array: return 8;
+  }
+  return 1;
+}
+
+static bool is_bytes(napi_env env, napi_value v, bool allow_string, bool *out) {
+  napi_valuetype t;
+  TRY(env, napi_typeof(env, v, &t));
+  bool yes = allow_string && t == napi_string;
+  if (!yes && t == napi_object) {
+    TRY(env, napi_is_typedarray(env, v, &yes));
+    if (!yes) TRY(env, napi_is_dataview(env, v, &yes));
+    if (!yes) TRY(env, napi_is_arraybuffer(env, v, &yes));
+  }
+  *out = yes;
+  return true;
+}
+
+/* Buffer, any TypedArray (its bytes), DataView, ArrayBuffer, or (if
+ * allow_string) a string taken as UTF-8. */
+static bool get_bytes(napi_env env, napi_value v, const char *name, bool allow_string, Bytes *out) {
+  memset(out, 0, sizeof *out);
+  char msg[160];
+  napi_valuetype t;
+  TRY(env, napi_typeof(env, v, &t));
+  if (t == napi_string && allow_string) {
+    char *s = NULL;
+    if (!get_string(env, v, name, &s)) return false;
+    out->owned = (uint8_t *)s;
+    out->data = out->owned;
+    out->len = strlen(s);
+    return true;
+  }
+  if (t == napi_object) {
+    bool yes = false;
+    TRY(env, napi_is_typedarray(env, v, &yes));
+    if (yes) {
+      napi_typedarray_type type;
+      size_t length = 0, offset = 0;
+      void *data = NULL;
+      TRY(env, napi_get_typedarray_info(env, v, &type, &length, &data, NULL, &offset));
+      out->data = (const uint8_t *)data;
+      out->len = length * typedarray_element_size(type);
+      return true;
+    }
+    TRY(env, napi_is_dataview(env, v, &yes));
+    if (yes) {
+      size_t length = 0, offset = 0;
+      void *data = NULL;
+      TRY(env, napi_get_dataview_info(env, v, &length, &data, NULL, &offset));
+      out->data = (const uint8_t *)data;
+      out->len = length;
+      return true;
+    }
+    TRY(env, napi_is_arraybuffer(env, v, &yes));
+    if (yes) {
+      size_t length = 0;
+      void *data = NULL;
+      TRY(env, napi_get_arraybuffer_info(env, v, &data, &length));
+      out->data = (const uint8_t *)data;
+      out->len = length;
+      return true;
+    }
+  }
+  snprintf(msg, sizeof msg, "%s must be a Buffer, Uint8Array%s", name,
+           allow_string ? ", ArrayBuffer or string" : " or ArrayBuffer");
+  return throw_type(env, msg);
+}
+
+/* Makes borrowed bytes owned, for use after the call returns. */
+static bool bytes_own(napi_env env, Bytes *b) {
+  if (b->owned != NULL || b->len == 0) return true;
+  uint8_t *p = (uint8_t *)malloc(b->len);
+  if (p == NULL) return throw_weft(env, WEFT_RESOURCE_EXHAUSTED, "out of memory");
+  memcpy(p, b->data, b->len);
+  b->owned = p;
+  b->data = p;
+  return true;
+}
+
+static int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* A fixed-size byte string: `size` bytes, or a hex string of 2*size chars. */
+static bool get_fixed(napi_env env, napi_value v, const char *name, uint8_t *out, size_t size) {
+  char msg[160];
+  napi_valuetype t;
+  TRY(env, napi_typeof(env, v, &t));
+  if (t == napi_string) {
+    char buf[80];
+    size_t len = 0;
+    TRY(env, napi_get_value_string_utf8(env, v, buf, sizeof buf, &len));
+    bool ok = len == 2 * size;
+    for (size_t i = 0; ok && i < size; ++i) {
+      int hi = hex_value(buf[2 * i]), lo = hex_value(buf[2 * i + 1]);
+      if (hi < 0 || lo < 0) ok = false;
+      else out[i] = (uint8_t)(hi * 16 + lo);
+    }
+    if (ok) return true;
+  } else {
+    bool yes = false;
+    if (!is_bytes(env, v, false, &yes)) return false;
+    if (yes) {
+      Bytes b;
+      if (!get_bytes(env, v, name, false, &b)) return false;
+      if (b.len == size) {
+        memcpy(out, b.data, size);
+        return true;
+      }
+    }
+  }
+  snprintf(msg, sizeof msg, "%s must be %zu bytes or a %zu-character hex string", name, size, 2 * size);
+  return throw_type(env, msg);
+}
+
+static bool get_actor(napi_env env, napi_value v, const char *name, weft_actor *out) {
+  return get_fixed(env, v, name, out->bytes, sizeof out->bytes);
+}
+
+static bool get_hash(napi_env env, napi_value v, const char *name, weft_hash *out) {
+  return get_fixed(env, v, name, out->bytes, sizeof out->bytes);
+}
+
+static napi_value make_hex(napi_env env, const uint8_t *bytes, size_t size) {
+  static const char digits[] = "0123456789abcdef";
+  char buf[80];
+  for (size_t i = 0; i < size; ++i) {
+    buf[2 * i] = digits[bytes[i] >> 4];
+    buf[2 * i + 1] = digits[bytes[i] & 15];
+  }
+  napi_value out;
+  CALL(env, napi_create_string_utf8(env, buf, 2 * size, &out));
+  return out;
+}
+
+static napi_value make_actor(napi_env env, const weft_actor *a) {
+  return make_hex(env, a->bytes, sizeof a->bytes);
+}
+
+/* {actor, counter} */
+static bool get_op_id(napi_env env, napi_value v, const char *name, weft_op_id *out) {
+  napi_valuetype t;
+  TRY(env, napi_typeof(env, v, &t));
+  if (t != napi_object) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "%s must be an op id {actor, counter}", name);
+    return throw_type(env, msg);
+  }
+  napi_value actor, counter;
+  TRY(env, napi_get_named_property(env, v, "actor", &actor));
+  TRY(env, napi_get_named_property(env, v, "counter", &counter));
+  return get_actor(env, actor, "id.actor", &out->actor) && get_u64(env, counter, "id.counter", false, &out->counter);
+}
+
+static napi_value make_op_id(napi_env env, const weft_op_id *id) {
+  napi_value obj, actor, counter;
+  CALL(env, napi_create_object(env, &obj));
+  if ((actor = make_actor(env, &id->actor)) == NULL || !set_prop(env, obj, "actor", actor)) return NULL;
+  if ((counter = make_u64(env, id->counter)) == NULL || !set_prop(env, obj, "counter", counter)) return NULL;
+  return obj;
+}
+
+/* A malloc'd array of op ids from a JS array (NULL and 0 when empty). */
+static bool get_op_ids(napi_env env, napi_value v, const char *name, weft_op_id **out, size_t *len) {
+  *out = NULL;
+  *len = 0;
+  bool is_array = false;
+  TRY(env, napi_is_array(env, v, &is_array));
+  if (!is_array) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "%s must be an array of op ids", name);
+    return throw_type(env, msg);
+  }
+  uint32_t n = 0;
+  TRY(env, napi_get_array_length(env, v, &n));
+  if (n == 0) return true;
+  weft_op_id *ids = (weft_op_id *)calloc(n, sizeof *ids);
+  if (ids == NULL) return throw_weft(env, WEFT_RESOURCE_EXHAUSTED, "out of memory");
+  for (uint32_t i = 0; i < n; ++i) {
+    napi_value e;
+    if (!check(env, napi_get_element(env, v, i, &e), "napi_get_element") || !get_op_id(env, e, name, &ids[i])) {
+      free(ids);
+      return false;
+    }
+  }
+  *out = ids;
+  *len = n;
+  return true;
+}
+
+static napi_value make_op_ids(napi_env env, const weft_op_id *ids, size_t n) {
+  napi_value arr;
+  CALL(env, napi_create_array_with_length(env, n, &arr));
+  for (size_t i = 0; i < n; ++i) {
+    napi_value id = make_op_id(env, &ids[i]);
+    if (id == NULL) return NULL;
+    CALL(env, napi_set_element(env, arr, (uint32_t)i, id));
+  }
+  return arr;
+}
+
+static napi_value make_op(napi_env env, const weft_op_view *v) {
+  napi_value obj, x;
+  CALL(env, napi_create_object(env, &obj));
+  if ((x = make_op_id(env, &v->id)) == NULL || !set_prop(env, obj, "id", x)) return NULL;
+  if (!set_u64(env, obj, "lamport", v->lamport) || !set_u64(env, obj, "cursor", v->cursor)) return NULL;
+  if ((x = make_u32(env, v->kind)) == NULL || !set_prop(env, obj, "kind", x)) return NULL;
+  if ((x = make_i64(env, v->timestamp_ms)) == NULL || !set_prop(env, obj, "timestampMs", x)) return NULL;
+  if ((x = make_op_ids(env, v->deps, v->deps_len)) == NULL || !set_prop(env, obj, "deps", x)) return NULL;
+  if ((x = make_buffer(env, v->payload, v->payload_len)) == NULL || !set_prop(env, obj, "payload", x)) return NULL;
+  if ((x = make_buffer(env, v->hash.bytes, sizeof v->hash.bytes)) == NULL || !set_prop(env, obj, "hash", x)) return NULL;
+  return obj;
+}
+
+static napi_value make_seal(napi_env env, const weft_seal *s) {
+  napi_value obj, x;
+  CALL(env, napi_create_object(env, &obj));
+  if ((x = make_actor(env, &s->actor)) == NULL || !set_prop(env, obj, "actor", x)) return NULL;
+  if (!set_u64(env, obj, "index", s->index) || !set_u64(env, obj, "first", s->first) ||
+      !set_u64(env, obj, "last", s->last)) {
+    return NULL;
+  }
+  if ((x = make_buffer(env, s->prev_digest.bytes, 32)) == NULL || !set_prop(env, obj, "prevDigest", x)) return NULL;
+  if ((x = make_buffer(env, s->digest.bytes, 32)) == NULL || !set_prop(env, obj, "digest", x)) return NULL;
+  return obj;
+}
+
+static bool get_seal(napi_env env, napi_value v, weft_seal *out) {
+  napi_valuetype t;
+  TRY(env, napi_typeof(env, v, &t));
+  if (t != napi_object) return throw_type(env, "expected must be a seal record object");
+  napi_value x;
+  TRY(env, napi_get_named_property(env, v, "actor", &x));
+  if (!get_actor(env, x, "seal.actor", &out->actor)) return false;
+  TRY(env, napi_get_named_property(env, v, "index", &x));
+  if (!get_u64(env, x, "seal.index", false, &out->index)) return false;
+  TRY(env, napi_get_named_property(env, v, "first", &x));
+  if (!get_u64(env, x, "seal.first", false, &out->first)) return false;
+  TRY(env, napi_get_named_property(env, v, "last", &x));
+  if (!get_u64(env, x, "seal.last", false, &out->last)) return false;
+  TRY(env, napi_get_named_property(env, v, "prevDigest", &x));
+  if (!get_hash(env, x, "seal.prevDigest", &out->prev_digest)) return false;
+  TRY(env, napi_get_named_property(env, v, "digest", &x));
+  return get_hash(env, x, "seal.digest", &out->digest);
+}
+
+/* Reads up to `max` arguments; missing ones are undefined. Every exported
+ * function starts here, so it also forgets an adapter exception left by an
+ * earlier call (one weft absorbed, or one thrown in a finalizer): only an
+ * exception thrown during this call may become its error's cause. */
+static bool get_args(napi_env env, napi_callback_info info, size_t max, napi_value *argv) {
+  size_t argc = max;
+  TRY(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  return clear_kv_error(env);
+}
+
+static napi_value undefined(napi_env env) {
+  napi_value u;
+  CALL(env, napi_get_undefined(env, &u));
+  return u;
+}
+
+/* ------------------------------------------------------------- log options */
+
+typedef struct OpenArgs {
+  char *path;
+  char *log_name;
+  weft_log_options opts;
+} OpenArgs;
+
+static void open_args_free(OpenArgs *o) {
+  free(o->path);
+  free(o->log_name);
+  o->path = NULL;
+  o->log_name = NULL;
+}
+
+static bool get_log_options(napi_env env, napi_value v, OpenArgs *o) {
+  int32_t st = WEFT_INIT(weft_log_options_init, &o->opts);
+  if (st != WEFT_OK) return throw_last(env, st);
+  bool nullish;
+  if (!is_nullish(env, v, &nullish)) return false;
+  if (nullish) return true;
+  napi_valuetype t;
+  TRY(env, napi_typeof(env, v, &t));
+  if (t != napi_object) return throw_type(env, "options must be an object");
+  napi_value x;
+  bool has, flag;
+  if (!get_prop(env, v, "actor", &x, &has)) return false;
+  if (has) {
+    if (!get_actor(env, x, "options.actor", &o->opts.actor)) return false;
+    o->opts.has_actor = 1;
+  }
+  if (!get_prop(env, v, "synchronousFull", &x, &has)) return false;
+  if (has) {
+    if (!get_bool(env, x, "options.synchronousFull", &flag)) return false;
+    o->opts.synchronous_full = flag ? 1 : 0;
+  }
+  if (!get_prop(env, v, "create", &x, &has)) return false;
+  if (has) {
+    if (!get_bool(env, x, "options.create", &flag)) return false;
+    o->opts.create = flag ? 1 : 0;
+  }
+  if (!get_prop(env, v, "busyTimeoutMs", &x, &has)) return false;
+  if (has && !get_u32(env, x, "options.busyTimeoutMs", &o->opts.busy_timeout_ms)) return false;
+  if (!get_prop(env, v, "logName", &x, &has)) return false;
+  if (has) {
+    if (!get_string(env, x, "options.logName", &o->log_name)) return false;
+    o->opts.log_name = o->log_name;
+  }
+  if (!get_prop(env, v, "autoSealOps", &x, &has)) return false;
+  if (has && !get_u64(env, x, "options.autoSealOps", false, &o->opts.auto_seal_ops)) return false;
+  if (!get_prop(env, v, "maxOps", &x, &has)) return false;
+  if (has && !get_u32(env, x, "options.maxOps", &o->opts.max_ops)) return false;
+  if (!get_prop(env, v, "maxPayloadBytes", &x, &has)) return false;
+  if (has && !get_u32(env, x, "options.maxPayloadBytes", &o->opts.max_payload_bytes)) return false;
+  if (!get_prop(env, v, "maxDepsPerOp", &x, &has)) return false;
+  if (has && !get_u32(env, x, "options.maxDepsPerOp", &o->opts.max_deps_per_op)) return false;
+  if (!get_prop(env, v, "maxActors", &x, &has)) return false;
+  if (has && !get_u32(env, x, "options.maxActors", &o->opts.max_actors)) return false;
+  if (!get_prop(env, v, "maxMessageBytes", &x, &has)) return false;
+  if (has && !get_u64(env, x, "options.maxMessageBytes", false, &o->opts.max_message_bytes)) return false;
+  return true;
+}
+
+/* ------------------------------------------------------------- async work */
+
+enum WorkKind { WORK_APPLY, WORK_DIFF, WORK_MERGE, WORK_SEAL, WORK_VERIFY, WORK_OPEN_SQLITE };
+
+typedef struct Work {
+  enum WorkKind kind;
+  Addon *addon;
+  napi_async_work work;
+  napi_deferred deferred;
+  Box *log;
+  napi_ref log_ref; /* keeps the JS object alive while the work runs */
+  Box *other;
+  napi_ref other_ref;
+  /* inputs */
+  Bytes bytes;
+  uint32_t u32;
+  uint32_t epoch;
+  uint64_t u64;
+  weft_actor actor;
+  bool has_hash;
+  weft_hash hash;
+  OpenArgs open;
+  /* outputs */
+  int32_t status;
+  char *message;
+  weft_ack *ack;
+  weft_bufs *bufs;
+  weft_log *opened;
+  weft_seal seal;
+  uint64_t r1, r2;
+} Work;
+
+static Work *work_new(napi_env env, enum WorkKind kind) {
+  Addon *a = addon_of(env);
+  if (a == NULL) return NULL;
+  Work *w = (Work *)calloc(1, sizeof *w);
+  if (w == NULL) {
+    throw_weft(env, WEFT_RESOURCE_EXHAUSTED, "out of memory");
+    return NULL;
+  }
+  w->kind = kind;
+  w->addon = a;
+  a->refs++;
+  return w;
+}
+
+/* Makes `w` hold the box of JS object `obj` (and the object itself). */
+static bool work_hold(napi_env env, Work *w, Box *b, napi_value obj, bool other) {
+  napi_ref ref;
+  if (b->kv != NULL) {
+    return throw_weft(env, WEFT_INVALID_ARGUMENT,
+                      "a log kept in a JS store adapter has no async variants: its adapter runs on the JS thread");
+  }
+  TRY(env, napi_create_reference(env, obj, 1, &ref));
+  b->pending++;
+  if (other) {
+    w->other = b;
+    w->other_ref = ref;
+  } else {
+    w->log = b;
+    w->log_ref = ref;
+  }
+  return true;
+}
+
+static void work_free(napi_env env, Work *w) {
+  if (w->log_ref != NULL) cleanup_call(napi_delete_reference(env, w->log_ref), "delete log reference");
+  if (w->other_ref != NULL) cleanup_call(napi_delete_reference(env, w->other_ref), "delete log reference");
+  if (w->log != NULL) {
+    w->log->pending--;
+    box_settle(w->log);
+  }
+  if (w->other != NULL) {
+    w->other->pending--;
+    box_settle(w->other);
+  }
+  if (w->work != NULL) cleanup_call(napi_delete_async_work(env, w->work), "napi_delete_async_work");
+  bytes_free(&w->bytes);
+  open_args_free(&w->open);
+  free(w->message);
+  weft_ack_free(w->ack);
+  weft_bufs_free(w->bufs);
+  weft_log_free(w->opened);
+  addon_unref(w->addon);
+  free(w);
+}
+
+static int32_t call_diff(weft_log *log, const Bytes *vv, uint32_t max_ops, uint32_t epoch, weft_bufs **out);
+
+/* Runs on a pool thread: only weft calls, no N-API. */
+static void work_execute(napi_env env, void *data) {
+  (void)env;
+  Work *w = (Work *)data;
+  weft_log *log = w->log != NULL ? (weft_log *)w->log->ptr : NULL;
+  switch (w->kind) {
+    case WORK_APPLY: w->status = weft_log_apply(log, w->bytes.data, w->bytes.len, &w->ack); break;
+    case WORK_DIFF: w->status = call_diff(log, &w->bytes, w->u32, w->epoch, &w->bufs); break;
+    case WORK_MERGE: w->status = weft_log_merge(log, (weft_log *)w->other->ptr, &w->r1); break;
+    case WORK_SEAL:
+      w->status = weft_log_seal(log, &w->actor, w->u64, w->has_hash ? &w->hash : NULL, &w->seal);
+      break;
+    case WORK_VERIFY: w->status = weft_log_verify(log, &w->r1, &w->r2); break;
+    case WORK_OPEN_SQLITE: w->status = weft_log_open_sqlite(&w->opened, w->open.path, &w->open.opts); break;
+  }
+  if (w->status != WEFT_OK) {
+    /* The last error is thread-local: copy it on this thread, now. */
+    const weft_error *e = weft_last_error();
+    w->message = copy_text(e->message, e->message_len);
+  }
+}
+
+static napi_value make_ack(napi_env env, weft_ack *ack);
+static napi_value make_bufs(napi_env env, const weft_bufs *bufs);
+static napi_value make_verify_report(napi_env env, uint64_t ops, uint64_t chunks);
+
+static napi_value work_result(napi_env env, Work *w) {
+  napi_value x;
+  switch (w->kind) {
+    case WORK_APPLY: x = make_ack(env, w->ack); w->ack = NULL; return x;
+    case WORK_DIFF: return make_bufs(env, w->bufs);
+    case WORK_MERGE: return make_u64(env, w->r1);
+    case WORK_SEAL: return make_seal(env, &w->seal);
+    case WORK_VERIFY: return make_verify_report(env, w->r1, w->r2);
+    case WORK_OPEN_SQLITE: x = wrap_handle(env, KIND_LOG, w->opened, NULL, NULL); w->opened = NULL; return x;
+  }
+  return NULL;
+}
+
+/* Rejects with the pending exception (or a generic error). */
+static void reject_pending(napi_env env, napi_deferred deferred) {
+  napi_value exc = NULL;
+  bool pending = false;
+  cleanup_call(napi_is_exception_pending(env, &pending), "napi_is_exception_pending");
+  if (pending) cleanup_call(napi_get_and_clear_last_exception(env, &exc), "napi_get_and_clear_last_exception");
+  if (exc == NULL) {
+    napi_value msg;
+    if (napi_create_string_utf8(env, "weft: async work failed", NAPI_AUTO_LENGTH, &msg) != napi_ok ||
+        napi_create_error(env, NULL, msg, &exc) != napi_ok) {
+      return;
+    }
+  }
+  cleanup_call(napi_reject_deferred(env, deferred, exc), "napi_reject_deferred");
+}
+
+static void work_complete(napi_env env, napi_status status, void *data) {
+  Work *w = (Work *)data;
+  if (status != napi_ok) {
+    w->status = WEFT_CANCELLED;
+    free(w->message);
+    static const char cancelled[] = "the async operation was cancelled";
+    w->message = copy_text(cancelled, sizeof cancelled - 1);
+  }
+  napi_value value = NULL;
+  if (w->status == WEFT_OK) {
+    value = work_result(env, w);
+  } else {
+    value = new_weft_error(env, w->status, w->message != NULL ? w->message : "");
+    if (value != NULL) {
+      cleanup_call(napi_reject_deferred(env, w->deferred, value), "napi_reject_deferred");
+      work_free(env, w);
+      return;
+    }
+  }
+  if (value != NULL) {
+    cleanup_call(napi_resolve_deferred(env, w->deferred, value), "napi_resolve_deferred");
+  } else {
+    reject_pending(env, w->deferred);
+  }
+  work_free(env, w);
+}
+
+/* Queues `w` and returns its promise; frees `w` on failure. */
+static napi_value work_start(napi_env env, Work *w, const char *name) {
+  napi_value resource_name, promise;
+  TRYG(env, napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &resource_name));
+  TRYG(env, napi_create_async_work(env, NULL, resource_name, work_execute, work_complete, w, &w->work));
+  TRYG(env, napi_create_promise(env, &w->deferred, &promise));
+  if (!check(env, napi_queue_async_work(env, w->work), "napi_queue_async_work")) {
+    reject_pending(env, w->deferred);
+    work_free(env, w);
+    return promise;
+  }
+  return promise;
+fail:
+  work_free(env, w);
+  return NULL;
+}
+
+/* ------------------------------------------------------------- module: misc */
+
+static napi_value js_set_error_class(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  napi_valuetype t;
+  CALL(env, napi_typeof(env, argv[0], &t));
+  if (t != napi_function) {
+    throw_type(env, "the error class must be a constructor");
+    return NULL;
+  }
+  Addon *a = addon_of(env);
+  if (a == NULL) return NULL;
+  if (a->error_ctor != NULL) {
+    CALL(env, napi_delete_reference(env, a->error_ctor));
+    a->error_ctor = NULL;
+  }
+  CALL(env, napi_create_reference(env, argv[0], 1, &a->error_ctor));
+  return undefined(env);
+}
+
+static napi_value js_status_name(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int32_t code;
+  if (!get_args(env, info, 1, argv)) return NULL;
+  CALL(env, napi_get_value_int32(env, argv[0], &code));
+  return make_string(env, weft_status_name(code));
+}
+
+static napi_value js_status_retryable(napi_env env, napi_callback_info info) {
+  napi_value argv[1], out;
+  int32_t code;
+  if (!get_args(env, info, 1, argv)) return NULL;
+  CALL(env, napi_get_value_int32(env, argv[0], &code));
+  CALL(env, napi_get_boolean(env, weft_status_retryable(code) != 0, &out));
+  return out;
+}
+
+static napi_value js_live_handles(napi_env env, napi_callback_info info) {
+  (void)info;
+  Addon *a = addon_of(env);
+  if (a == NULL) return NULL;
+  napi_value obj, x;
+  int64_t total = 0;
+  static const char *const keys[KIND_COUNT] = {"log", "iter", "ack", "builder"};
+  CALL(env, napi_create_object(env, &obj));
+  for (int k = 0; k < KIND_COUNT; ++k) {
+    CALL(env, napi_create_int64(env, a->live[k], &x));
+    if (!set_prop(env, obj, keys[k], x)) return NULL;
+    total += a->live[k];
+  }
+  CALL(env, napi_create_int64(env, total, &x));
+  if (!set_prop(env, obj, "total", x)) return NULL;
+  return obj;
+}
+
+/* ------------------------------------------------------------- JS store adapters */
+
+/*
+ * A weft_kv_store whose callbacks are the methods of a JS object (index.js
+ * normalizes the user's adapter into it). They run synchronously on the
+ * JS thread, inside the weft call that needs them: the table says
+ * `concurrent = 0`, so the conformance kit uses no threads, and logs kept
+ * in such an adapter refuse the async variants. A thrown exception becomes
+ * the callback's status (its `status` if it has one, else IO_ERROR) and
+ * the `cause` of the WeftError thrown to the caller.
+ */
+/* A JS value handed to weft as an opaque db or connection. */
+typedef struct KvValue {
+  napi_ref ref;
+} KvValue;
+
+struct Kv {
+  napi_env env;
+  Addon *addon;
+  thrd_t thread; /* the JS thread: the only one allowed to call in */
+  napi_ref adapter;
+  KvValue db;    /* Log.openKv's database value: it outlives the log */
+  uint32_t refs; /* a log box, its iterators, a running conformance kit */
+};
+
+static void kv_unref(Kv *kv) {
+  if (--kv->refs > 0) return;
+  if (kv->adapter != NULL) cleanup_call(napi_delete_reference(kv->env, kv->adapter), "delete adapter reference");
+  if (kv->db.ref != NULL) cleanup_call(napi_delete_reference(kv->env, kv->db.ref), "delete db reference");
+  addon_unref(kv->addon);
+  free(kv);
+}
+
+static Kv *kv_new(napi_env env, napi_value adapter) {
+  Addon *a = addon_of(env);
+  if (a == NULL) return NULL;
+  Kv *kv = (Kv *)calloc(1, sizeof *kv);
+  if (kv == NULL) {
+    throw_weft(env, WEFT_RESOURCE_EXHAUSTED, "out of memory");
+    return NULL;
+  }
+  kv->env = env;
+  kv->addon = a;
+  kv->thread = thrd_current();
+  kv->refs = 1;
+  a->refs++;
+  if (!check(env, napi_create_reference(env, adapter, 1, &kv->adapter), "napi_create_reference")) {
+    kv_unref(kv);
+    return NULL;
+  }
+  return kv;
+}
+
+/* Takes the pending exception of a failed callback: keeps the first one
+ * for the caller and answers the status it stands for. */
+static int32_t kv_caught(Kv *kv) {
+  napi_env env = kv->env;
+  napi_value exc = NULL;
+  bool pending = false;
+  if (napi_is_exception_pending(env, &pending) != napi_ok || !pending) return WEFT_INTERNAL;
+  if (napi_get_and_clear_last_exception(env, &exc) != napi_ok) return WEFT_INTERNAL;
+  int32_t status = WEFT_IO_ERROR;
+  napi_valuetype t;
+  napi_value s;
+  bool has = false;
+  if (napi_typeof(env, exc, &t) == napi_ok && t == napi_object &&
+      napi_has_named_property(env, exc, "status", &has) == napi_ok && has &&
+      napi_get_named_property(env, exc, "status", &s) == napi_ok) {
+    int32_t v;
+    if (napi_get_value_int32(env, s, &v) == napi_ok && v > WEFT_OK && v <= WEFT_INTERNAL) status = v;
+  }
+  if (kv->addon->kv_error == NULL) {
+    cleanup_call(napi_create_reference(env, exc, 1, &kv->addon->kv_error), "keep the adapter's exception");
+  }
+  return status;
+}
+
+/* Calls adapter[method](...argv) into *result. Runs inside the caller's
+ * handle scope, which the callback opened. */
+static int32_t kv_call(Kv *kv, const char *method, size_t argc, napi_value *argv, napi_value *result) {
+  napi_env env = kv->env;
+  napi_value adapter, fn, ignored;
+  if (!thrd_equal(thrd_current(), kv->thread)) return WEFT_INTERNAL;
+  if (napi_get_reference_value(env, kv->adapter, &adapter) != napi_ok || adapter == NULL ||
+      napi_get_named_property(env, adapter, method, &fn) != napi_ok) {
+    return kv_caught(kv);
+  }
+  if (napi_call_function(env, adapter, fn, argc, argv, result != NULL ? result : &ignored) != napi_ok) {
+    return kv_caught(kv);
+  }
+  return WEFT_OK;
+}
+
+static int32_t kv_value_of(Kv *kv, void *handle, napi_value *out) {
+  KvValue *v = (KvValue *)handle;
+  if (v == NULL || napi_get_reference_value(kv->env, v->ref, out) != napi_ok || *out == NULL) return WEFT_INTERNAL;
+  return WEFT_OK;
+}
+
+static int32_t kv_keep(Kv *kv, napi_value value, void **out) {
+  KvValue *v = (KvValue *)calloc(1, sizeof *v);
+  if (v == NULL) return WEFT_RESOURCE_EXHAUSTED;
+  if (napi_create_reference(kv->env, value, 1, &v->ref) != napi_ok) {
+    free(v);
+    return WEFT_INTERNAL;
+  }
+  *out = v;
+  return WEFT_OK;
+}
+
+static void kv_drop(Kv *kv, void *handle) {
+  KvValue *v = (KvValue *)handle;
+  if (v == NULL) return;
+  cleanup_call(napi_delete_reference(kv->env, v->ref), "delete adapter value reference");
+  free(v);
+}
+
+/* Brackets every callback: a handle scope for the JS values it makes. */
+#define KV_ENTER(user)                                                         \
+  Kv *kv = (Kv *)(user);                                                       \
+  napi_handle_scope scope;                                                     \
+  if (!thrd_equal(thrd_current(), kv->thread)) return WEFT_INTERNAL;           \
+  if (napi_open_handle_scope(kv->env, &scope) != napi_ok) return WEFT_INTERNAL;
+#define KV_LEAVE(status)                                                       \
+  do {                                                                         \
+    int32_t rc_ = (status);                                                    \
+    cleanup_call(napi_close_handle_scope(kv->env, scope), "napi_close_handle_scope"); \
+    return rc_;                                                                \
+  } while (0)
+
+static int32_t kv_buffer(Kv *kv, const uint8_t *data, size_t len, napi_value *out) {
+  void *p = NULL;
+  napi_status st = len == 0 ? napi_create_buffer(kv->env, 0, &p, out)
+                            : napi_create_buffer_copy(kv->env, len, data, &p, out);
+  return st == napi_ok ? WEFT_OK : WEFT_RESOURCE_EXHAUSTED;
+}
+
+static int32_t kv_cb_create(void **db, void *user) {
+  KV_ENTER(user);
+  napi_value value;
+  int32_t rc = kv_call(kv, "create", 0, NULL, &value);
+  if (rc == WEFT_OK) rc = kv_keep(kv, value, db);
+  KV_LEAVE(rc);
+}
+
+static void kv_cb_destroy(void *db, void *user) {
+  Kv *kv = (Kv *)user;
+  napi_handle_scope scope;
+  if (!thrd_equal(thrd_current(), kv->thread)) return;
+  if (napi_open_handle_scope(kv->env, &scope) != napi_ok) return;
+  napi_value argv[1];
+  if (kv_value_of(kv, db, &argv[0]) == WEFT_OK) (void)kv_call(kv, "destroy", 1, argv, NULL);
+  kv_drop(kv, db);
+  cleanup_call(napi_close_handle_scope(kv->env, scope), "napi_close_handle_scope");
+}
+
+static int32_t kv_cb_connect(void *db, void **conn, void *user) {
+  KV_ENTER(user);
+  napi_value argv[1], value;
+  int32_t rc = kv_value_of(kv, db, &argv[0]);
+  if (rc == WEFT_OK) rc = kv_call(kv, "connect", 1, argv, &value);
+  if (rc == WEFT_OK) rc = kv_keep(kv, value, conn);
+  KV_LEAVE(rc);
+}
+
+static void kv_cb_disconnect(void *conn, void *user) {
+  Kv *kv = (Kv *)user;
+  napi_handle_scope scope;
+  if (!thrd_equal(thrd_current(), kv->thread)) return;
+  if (napi_open_handle_scope(kv->env, &scope) != napi_ok) return;
+  napi_value argv[1];
+  if (kv_value_of(kv, conn, &argv[0]) == WEFT_OK) (void)kv_call(kv, "disconnect", 1, argv, NULL);
+  kv_drop(kv, conn);
+  cleanup_call(napi_close_handle_scope(kv->env, scope), "napi_close_handle_scope");
+}
+
+static int32_t kv_conn_call(void *conn, const char *method, void *user) {
+  KV_ENTER(user);
+  napi_value argv[1];
+  int32_t rc = kv_value_of(kv, conn, &argv[0]);
+  if (rc == WEFT_OK) rc = kv_call(kv, method, 1, argv, NULL);
+  KV_LEAVE(rc);
+}
+
+static int32_t kv_cb_begin(void *conn, void *user) { return kv_conn_call(conn, "begin", user); }
+static int32_t kv_cb_commit(void *conn, void *user) { return kv_conn_call(conn, "commit", user); }
+static int32_t kv_cb_rollback(void *conn, void *user) { return kv_conn_call(conn, "rollback", user); }
+
+static int32_t kv_cb_put(void *conn, const uint8_t *key, size_t key_len, const uint8_t *value, size_t value_len,
+                         void *user) {
+  KV_ENTER(user);
+  napi_value argv[3];
+  int32_t rc = kv_value_of(kv, conn, &argv[0]);
+  if (rc == WEFT_OK) rc = kv_buffer(kv, key, key_len, &argv[1]);
+  if (rc == WEFT_OK) rc = kv_buffer(kv, value, value_len, &argv[2]);
+  if (rc == WEFT_OK) rc = kv_call(kv, "put", 3, argv, NULL);
+  KV_LEAVE(rc);
+}
+
+/* The value a get or scan callback handed back, as borrowed bytes. */
+static int32_t kv_bytes_of(Kv *kv, napi_value v, const uint8_t **data, size_t *len) {
+  Bytes b;
+  bool yes = false;
+  if (!is_bytes(kv->env, v, false, &yes) || !yes || !get_bytes(kv->env, v, "adapter value", false, &b)) {
+    bool pending = false;
+    if (napi_is_exception_pending(kv->env, &pending) != napi_ok) return WEFT_INTERNAL;
+    if (!pending) throw_type(kv->env, "a store adapter must return keys and values as Buffer or Uint8Array");
+    return kv_caught(kv);
+  }
+  *data = b.data;
+  *len = b.len;
+  return WEFT_OK;
+}
+
+static int32_t kv_cb_get(void *conn, const uint8_t *key, size_t key_len, weft_kv_row_fn row, void *ctx, void *user) {
+  KV_ENTER(user);
+  napi_value argv[2], value;
+  int32_t rc = kv_value_of(kv, conn, &argv[0]);
+  if (rc == WEFT_OK) rc = kv_buffer(kv, key, key_len, &argv[1]);
+  if (rc == WEFT_OK) rc = kv_call(kv, "get", 2, argv, &value);
+  bool nullish = true;
+  if (rc == WEFT_OK && !is_nullish(kv->env, value, &nullish)) rc = kv_caught(kv);
+  if (rc == WEFT_OK && !nullish) {
+    const uint8_t *data = NULL;
+    size_t len = 0;
+    rc = kv_bytes_of(kv, value, &data, &len);
+    if (rc == WEFT_OK) (void)row(key, key_len, data, len, ctx);
+  }
+  KV_LEAVE(rc);
+}
+
+/* The emit(key, value) function a scan hands to JS: true means stop. */
+typedef struct KvScan {
+  Kv *kv;
+  weft_kv_row_fn row;
+  void *ctx;
+  bool stopped;
+} KvScan;
+
+static napi_value kv_emit(napi_env env, napi_callback_info info) {
+  napi_value argv[2], out;
+  size_t argc = 2;
+  void *data = NULL;
+  CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, &data));
+  KvScan *scan = (KvScan *)data;
+  if (scan->stopped) {
+    throw_weft(env, WEFT_INVALID_ARGUMENT, "scan: emit called after the scan stopped");
+    return NULL;
+  }
+  Bytes k, v;
+  if (!get_bytes(env, argv[0], "scan key", false, &k) || !get_bytes(env, argv[1], "scan value", false, &v)) return NULL;
+  if (scan->row(k.data, k.len, v.data, v.len, scan->ctx) != 0) scan->stopped = true;
+  CALL(env, napi_get_boolean(env, scan->stopped, &out));
+  return out;
+}
+
+static void kv_scan_finalize(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  free(data);
+}
+
+static int32_t kv_cb_scan(void *conn, const uint8_t *from, size_t from_len, const uint8_t *to, size_t to_len,
+                          uint64_t limit, weft_kv_row_fn row, void *ctx, void *user) {
+  KV_ENTER(user);
+  napi_value argv[5];
+  /* On the heap, freed with the emit function: JS may keep emit after
+     the scan returns, and must then find it stopped, not a dead frame. */
+  KvScan *scan = (KvScan *)calloc(1, sizeof *scan);
+  if (scan == NULL) KV_LEAVE(WEFT_RESOURCE_EXHAUSTED);
+  scan->kv = kv;
+  scan->row = row;
+  scan->ctx = ctx;
+  int32_t rc = WEFT_OK;
+  if (napi_create_function(kv->env, "emit", NAPI_AUTO_LENGTH, kv_emit, scan, &argv[4]) != napi_ok) {
+    free(scan);
+    KV_LEAVE(WEFT_INTERNAL);
+  }
+  if (napi_add_finalizer(kv->env, argv[4], scan, kv_scan_finalize, NULL, NULL) != napi_ok) {
+    /* Without a finalizer the block would leak: keep it (stopped) anyway. */
+    scan->stopped = true;
+    KV_LEAVE(WEFT_INTERNAL);
+  }
+  rc = kv_value_of(kv, conn, &argv[0]);
+  if (rc == WEFT_OK) rc = kv_buffer(kv, from, from_len, &argv[1]);
+  if (rc == WEFT_OK) rc = kv_buffer(kv, to, to_len, &argv[2]);
+  if (rc == WEFT_OK &&
+      napi_create_double(kv->env, limit > (uint64_t)kMaxSafe ? (double)INFINITY : (double)limit, &argv[3]) != napi_ok) {
+    rc = WEFT_INTERNAL;
+  }
+  if (rc == WEFT_OK) rc = kv_call(kv, "scan", 5, argv, NULL);
+  scan->stopped = true;
+  scan->row = NULL;
+  scan->ctx = NULL;
+  KV_LEAVE(rc);
+}
+
+static int32_t kv_table(Kv *kv, weft_kv_store *t) {
+  int32_t st = WEFT_INIT(weft_kv_store_init, t);
+  if (st != WEFT_OK) return st;
+  t->concurrent = 0;
+  t->user_data = kv;
+  t->create = kv_cb_create;
+  t->destroy = kv_cb_destroy;
+  t->connect = kv_cb_connect;
+  t->disconnect = kv_cb_disconnect;
+  t->begin = kv_cb_begin;
+  t->commit = kv_cb_commit;
+  t->rollback = kv_cb_rollback;
+  t->put = kv_cb_put;
+  t->get = kv_cb_get;
+  t->scan = kv_cb_scan;
+  return WEFT_OK;
+}
+
+/* runConformance(adapter, only?) -> [{scenario, outcome, diagnostic}] */
+static napi_value js_conformance_run(napi_env env, napi_callback_info info) {
+  napi_value argv[2], arr = NULL;
+  if (!get_args(env, info, 2, argv)) return NULL;
+  char *only = NULL;
+  bool nullish;
+  if (!is_nullish(env, argv[1], &nullish)) return NULL;
+  if (!nullish && !get_string(env, argv[1], "only", &only)) return NULL;
+  Kv *kv = kv_new(env, argv[0]);
+  if (kv == NULL) {
+    free(only);
+    return NULL;
+  }
+  weft_kv_store table;
+  weft_conformance *results = NULL;
+  int32_t st = kv_table(kv, &table);
+  if (st == WEFT_OK) st = weft_conformance_run(&table, only, &results);
+  free(only);
+  if (st != WEFT_OK) {
+    throw_last(env, st);
+    goto done;
+  }
+  size_t n = weft_conformance_count(results);
+  static const char *const outcomes[] = {"pass", "fail", "skip"};
+  TRYG(env, napi_create_array_with_length(env, n, &arr));
+  for (size_t i = 0; i < n; ++i) {
+    weft_conformance_result r;
+    napi_value obj, x;
+    if ((st = weft_conformance_get(results, i, &r)) != WEFT_OK) {
+      throw_last(env, st);
+      goto fail;
+    }
+    TRYG(env, napi_create_object(env, &obj));
+    if ((x = make_string(env, r.scenario)) == NULL || !set_prop(env, obj, "scenario", x)) goto fail;
+    const char *outcome = r.outcome >= 0 && r.outcome <= 2 ? outcomes[r.outcome] : "unknown";
+    if ((x = make_string(env, outcome)) == NULL || !set_prop(env, obj, "outcome", x)) goto fail;
+    if ((x = make_string(env, r.diagnostic)) == NULL || !set_prop(env, obj, "diagnostic", x)) goto fail;
+    TRYG(env, napi_set_element(env, arr, (uint32_t)i, obj));
+  }
+  goto done;
+fail:
+  arr = NULL;
+done:
+  weft_conformance_free(results);
+  kv_unref(kv);
+  return arr;
+}
+
+/* logOpenKv(adapter, db, options) -> log handle */
+static napi_value js_log_open_kv(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  if (!get_args(env, info, 3, argv)) return NULL;
+  OpenArgs o = {0};
+  if (!get_log_options(env, argv[2], &o)) {
+    open_args_free(&o);
+    return NULL;
+  }
+  Kv *kv = kv_new(env, argv[0]);
+  if (kv == NULL || !check(env, napi_create_reference(env, argv[1], 1, &kv->db.ref), "napi_create_reference")) {
+    open_args_free(&o);
+    if (kv != NULL) kv_unref(kv);
+    return NULL;
+  }
+  weft_kv_store table;
+  weft_log *log = NULL;
+  int32_t st = kv_table(kv, &table);
+  if (st == WEFT_OK) st = weft_log_open_kv(&log, &table, &kv->db, &o.opts);
+  open_args_free(&o);
+  if (st != WEFT_OK) {
+    throw_last(env, st);
+    kv_unref(kv);
+    return NULL;
+  }
+  return wrap_handle(env, KIND_LOG, log, NULL, kv); /* the box takes kv's reference */
+}
+
+/* ------------------------------------------------------------- module: log */
+
+static napi_value js_log_open_memory(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  OpenArgs o = {0};
+  if (!get_log_options(env, argv[0], &o)) {
+    open_args_free(&o);
+    return NULL;
+  }
+  weft_log *log = NULL;
+  int32_t st = weft_log_open_memory(&log, &o.opts);
+  if (st != WEFT_OK) throw_last(env, st);
+  open_args_free(&o);
+  return st == WEFT_OK ? wrap_handle(env, KIND_LOG, log, NULL, NULL) : NULL;
+}
+
+static napi_value js_log_open_sqlite(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!get_args(env, info, 2, argv)) return NULL;
+  OpenArgs o = {0};
+  if (!get_string(env, argv[0], "path", &o.path) || !get_log_options(env, argv[1], &o)) {
+    open_args_free(&o);
+    return NULL;
+  }
+  weft_log *log = NULL;
+  int32_t st = weft_log_open_sqlite(&log, o.path, &o.opts);
+  if (st != WEFT_OK) throw_last(env, st);
+  open_args_free(&o);
+  return st == WEFT_OK ? wrap_handle(env, KIND_LOG, log, NULL, NULL) : NULL;
+}
+
+static napi_value js_log_open_sqlite_async(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!get_args(env, info, 2, argv)) return NULL;
+  Work *w = work_new(env, WORK_OPEN_SQLITE);
+  if (w == NULL) return NULL;
+  if (!get_string(env, argv[0], "path", &w->open.path) || !get_log_options(env, argv[1], &w->open)) {
+    work_free(env, w);
+    return NULL;
+  }
+  return work_start(env, w, "weft.openSqliteAsync");
+}
+
+static napi_value js_log_close(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_LOG, false);
+  if (b == NULL) return NULL;
+  b->closed = true;
+  box_settle(b);
+  return undefined(env);
+}
+
+static napi_value js_log_actor(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_LOG, true);
+  if (b == NULL) return NULL;
+  weft_actor actor;
+  int32_t st = weft_log_actor((weft_log *)b->ptr, &actor);
+  if (st != WEFT_OK) return throw_last(env, st), NULL;
+  return make_actor(env, &actor);
+}
+
+static napi_value js_log_cursor(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_LOG, true);
+  if (b == NULL) return NULL;
+  uint64_t cursor;
+  int32_t st = weft_log_cursor((weft_log *)b->ptr, &cursor);
+  if (st != WEFT_OK) return throw_last(env, st), NULL;
+  return make_u64(env, cursor);
+}
+
+static napi_value js_log_epoch(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_LOG, true);
+  if (b == NULL) return NULL;
+  uint32_t epoch;
+  int32_t st = weft_log_epoch((weft_log *)b->ptr, &epoch);
+  if (st != WEFT_OK) return throw_last(env, st), NULL;
+  return make_u32(env, epoch);
+}
+
+static napi_value js_log_set_epoch(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!get_args(env, info, 2, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_LOG, true);
+  uint32_t epoch;
+  if (b == NULL || !get_u32(env, argv[1], "epoch", &epoch)) return NULL;
+  int32_t st = weft_log_set_epoch((weft_log *)b->ptr, epoch);
+  if (st != WEFT_OK) return throw_last(env, st), NULL;
+  return undefined(env);
+}
+
+static napi_value js_log_append(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  if (!get_args(env, info, 3, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_LOG, true);
+  if (b == NULL) return NULL;
+  uint32_t kind = 0;
+  bool nullish;
+  if (!is_nullish(env, argv[2], &nullish)) return NULL;
+  if (!nullish && !get_u32(env, argv[2], "kind", &kind)) return NULL;
+  Bytes payload;
+  if (!get_bytes(env, argv[1], "payload", true, &payload)) return NULL;
+  weft_op_id id;
+  int32_t st = weft_log_append((weft_log *)b->ptr, payload.data, payload.len, kind, &id);
+  if (st != WEFT_OK) throw_last(env, st);
+  bytes_free(&payload);
+  return st == WEFT_OK ? make_op_id(env, &id) : NULL;
+}
+
+typedef struct Requests {
+  size_t count;
+  weft_append_request *reqs;
+  Bytes *payloads;
+  weft_op_id **deps;
+} Requests;
+
+static void requests_free(Requests *r) {
+  for (size_t i = 0; i < r->count; ++i) {
+    if (r->payloads != NULL) bytes_free(&r->payloads[i]);
+    if (r->deps != NULL) free(r->deps[i]);
+  }
+  free(r->reqs);
+  free(r->payloads);
+  free(r->deps);
+  memset(r, 0, sizeof *r);
+}
+
+/* An item is a payload, or {payload, kind, deps, timestampMs}. */
+static bool get_request(napi_env env, napi_value v, uint32_t default_kind, weft_append_request *req,
+                        Bytes *payload, weft_op_id **deps) {
+  int32_t st = WEFT_INIT(weft_append_request_init, req);
+  if (st != WEFT_OK) return throw_last(env, st);
+  req->kind = default_kind;
+  bool plain = false;
+  if (!is_bytes(env, v, true, &plain)) return false;
+  napi_value x = v;
+  bool has = true;
+  if (!plain) {
+    napi_valuetype t;
+    TRY(env, napi_typeof(env, v, &t));
+    if (t != napi_object) return throw_type(env, "an append request must be a payload or {payload, kind, deps, timestampMs}");
+    if (!get_prop(env, v, "payload", &x, &has)) return false;
+  }
+  if (has && !get_bytes(env, x, "payload", true, payload)) return false;
+  req->payload = payload->data;
+  req->payload_len = payload->len;
+  if (plain) return true;
+  if (!get_prop(env, v, "kind", &x, &has)) return false;
+  if (has && !get_u32(env, x, "kind", &req->kind)) return false;
+  if (!get_prop(env, v, "timestampMs", &x, &has)) return false;
+  if (has) {
+    if (!get_i64(env, x, "timestampMs", &req->timestamp_ms)) return false;
+    req->has_timestamp = 1;
+  }
+  if (!get_prop(env, v, "deps", &x, &has)) return false;
+  if (has) {
+    if (!get_op_ids(env, x, "deps", deps, &req->deps_len)) return false;
+    req->deps = *deps;
+    req->has_deps = 1;
+  }
+  return true;
+}
+
+static napi_value js_log_append_many(napi_env env, napi_callback_info info) {
+  napi_value argv[3], result = NULL;
+  if (!get_args(env, info, 3, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_LOG, true);
+  if (b == NULL) return NULL;
+  uint32_t kind = 0;
+  bool nullish, is_array;
+  if (!is_nullish(env, argv[2], &nullish)) return NULL;
+  if (!nullish && !get_u32(env, argv[2], "kind", &kind)) return NULL;
+  CALL(env, napi_is_array(env, argv[1], &is_array));
+  if (!is_array) return throw_type(env, "appendMany expects an array"), NULL;
+  uint32_t n = 0;
+  CALL(env, napi_get_array_length(env, argv[1], &n));
+  Requests r = {0};
+  weft_op_id *ids = NULL;
+  r.reqs = (weft_append_request *)calloc(n ? n : 1, sizeof *r.reqs);
+  r.payloads = (Bytes *)calloc(n ? n : 1, sizeof *r.payloads);
+  r.deps = (weft_op_id **)calloc(n ? n : 1, sizeof *r.deps);
+  ids = (weft_op_id *)calloc(n ? n : 1, sizeof *ids);
+  if (r.reqs == NULL || r.payloads == NULL || r.deps == NULL || ids == NULL) {
+    throw_weft(env, WEFT_RESOURCE_EXHAUSTED, "out of memory");
+    goto fail;
+  }
+  for (uint32_t i = 0; i < n; ++i) {
+    napi_value e;
+    r.count = i + 1;
+    TRYG(env, napi_get_element(env, argv[1], i, &e));
+    if (!get_request(env, e, kind, &r.reqs[i], &r.payloads[i], &r.deps[i])) goto fail;
+  }
+  int32_t st = weft_log_append_many((weft_log *)b->ptr, r.reqs, n, ids);
+  if (st != WEFT_OK) {
+    throw_last(env, st);
+    goto fail;
+  }
+  result = make_op_ids(env, ids, n);
+fail:
+  requests_free(&r);
+  free(ids);
+  return result;
+}
+
+static napi_value make_ack(napi_env env, weft_ack *ack) {
+  napi_value obj = NULL, arr, x;
+  weft_ack_info ai;
+  int32_t st = weft_ack_get_info(ack, &ai);
+  if (st != WEFT_OK) {
+    throw_last(env, st);
+    weft_ack_free(ack);
+    return NULL;
+  }
+  if (!check(env, napi_create_object(env, &obj), "napi_create_object")) {
+    weft_ack_free(ack);
+    return NULL;
+  }
+  /* From here the object owns the ack, even on failure. */
+  if (wrap_handle(env, KIND_ACK, ack, obj, NULL) == NULL) return NULL;
+  if (!set_u64(env, obj, "batchId", ai.batch_id) || !set_u64(env, obj, "seq", ai.seq)) return NULL;
+  if ((x = make_string(env, weft_status_name(ai.status))) == NULL || !set_prop(env, obj, "status", x)) return NULL;
+  if (!set_u64(env, obj, "cursor", ai.cursor)) return NULL;
+  weft_op_id id;
+  CALL(env, napi_create_array_with_length(env, ai.applied, &arr));
+  for (size_t i = 0; i < ai.applied; ++i) {
+    if ((st = weft_ack_get_applied(ack, i, &id)) != WEFT_OK) return throw_last(env, st), NULL;
+    if ((x = make_op_id(env, &id)) == NULL) return NULL;
+    CALL(env, napi_set_element(env, arr, (uint32_t)i, x));
+  }
+  if (!set_prop(env, obj, "applied", arr)) return NULL;
+  CALL(env, napi_create_array_with_length(env, ai.duplicates, &arr));
+  for (size_t i = 0; i < ai.duplicates; ++i) {
+    if ((st = weft_ack_get_duplicate(ack, i, &id)) != WEFT_OK) return throw_last(env, st), NULL;
+    if ((x = make_op_id(env, &id)) == NULL) return NULL;
+    CALL(env, napi_set_element(env, arr, (uint32_t)i, x));
+  }
+  if (!set_prop(env, obj, "duplicates", arr)) return NULL;
+  CALL(env, napi_create_array_with_length(env, ai.rejected, &arr));
+  for (size_t i = 0; i < ai.rejected; ++i) {
+    int32_t code;
+    napi_value r, name;
+    if ((st = weft_ack_get_rejected(ack, i, &id, &code)) != WEFT_OK) return throw_last(env, st), NULL;
+    CALL(env, napi_create_object(env, &r));
+    if ((x = make_op_id(env, &id)) == NULL || !set_prop(env, r, "id", x)) return NULL;
+    if ((name = make_string(env, weft_status_name(code))) == NULL || !set_prop(env, r, "code", name)) return NULL;
+    CALL(env, napi_set_element(env, arr, (uint32_t)i, r));
+  }
+  if (!set_prop(env, obj, "rejected", arr)) return NULL;
+  return obj;
+}
+
+static napi_value js_log_apply(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!get_args(env, info, 2, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_LOG, true);
+  Bytes bytes;
+  if (b == NULL || !get_bytes(env, argv[1], "batch", false, &bytes)) return NULL;
+  weft_ack *ack = NULL;
+  int32_t st = weft_log_apply((weft_log *)b->ptr, bytes.data, bytes.len, &ack);
+  if (st != WEFT_OK) return throw_last(env, st), NULL;
+  return make_ack(env, ack);
+}
+
+static napi_value js_log_apply_async(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!get_args(env, info, 2, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_LOG, true);
+  if (b == NULL) return NULL;
+  Work *w = work_new(env, WORK_APPLY);
+  if (w == NULL) return NULL;
+  if (!get_bytes(env, argv[1], "batch", false, &w->bytes) || !bytes_own(env, &w->bytes) ||
+      !work_hold(env, w, b, argv[0], false)) {
+    work_free(env, w);
+    return NULL;
+  }
+  return work_start(env, w, "weft.applyAsync");
+}
+
+static napi_value js_log_read(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  if (!get_args(env, info, 3, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_LOG, true);
+  uint64_t from = 1, max = UINT64_MAX;
+  bool nullish;
+  if (b == NULL || !is_nullish(env, argv[1], &nullish)) return NULL;
+  if (!nullish && !get_u64(env, argv[1], "from", false, &from)) return NULL;
+  if (!is_nullish(env, argv[2], &nullish)) return NULL;
+  if (!nullish && !get_u64(env, argv[2], "max", true, &max)) return NULL;
+  weft_iter *it = NULL;
+  int32_t st = weft_log_read((weft_log *)b->ptr, from, max, &it);
+  if (st != WEFT_OK) return throw_last(env, st), NULL;
+  /* The C iterator keeps the log, hence its adapter, alive. */
+  if (b->kv != NULL) b->kv->refs++;
+  return wrap_handle(env, KIND_ITER, it, NULL, b->kv);
+}
+
+static napi_value js_iter_next(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_ITER, false);
+  if (b == NULL) return NULL;
+  if (b->ptr == NULL) return undefined(env);
+  weft_op_view view;
+  uint32_t has_op = 0;
+  int32_t st = weft_iter_next((weft_iter *)b->ptr, &view, &has_op);
+  if (st != WEFT_OK) return throw_last(env, st), NULL;
+  if (!has_op) {
+    /* Exhausted: release it now rather than at the next GC. */
+    b->closed = true;
+    box_settle(b);
+    return undefined(env);
+  }
+  return make_op(env, &view);
+}
+
+static napi_value js_iter_close(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_ITER, false);
+  if (b == NULL) return NULL;
+  b->closed = true;
+  box_settle(b);
+  return undefined(env);
+}
+
+static napi_value js_log_get(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!get_args(env, info, 2, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_LOG, true);
+  weft_op_id id;
+  if (b == NULL || !get_op_id(env, argv[1], "id", &id)) return NULL;
+  weft_op *op = NULL;
+  int32_t st = weft_log_get((weft_log *)b->ptr, &id, &op);
+  if (st == WEFT_NOT_FOUND) {
+    napi_value null;
+    CALL(env, napi_get_null(env, &null));
+    return null;
+  }
+  if (st != WEFT_OK) return throw_last(env, st), NULL;
+  weft_op_view view;
+  napi_value result = NULL;
+  st = weft_op_get_view(op, &view);
+  if (st != WEFT_OK) {
+    throw_last(env, st);
+  } else {
+    result = make_op(env, &view);
+  }
+  weft_op_free(op);
+  return result;
+}
+
+typedef int32_t (*IdsFn)(weft_log *log, weft_op_id *out, size_t capacity, size_t *len);
+
+static int32_t heads_fn(weft_log *log, weft_op_id *out, size_t capacity, size_t *len) {
+  return weft_log_heads(log, out, capacity, len);
+}
+
+/* The two-call pattern, retried while the list grows under us (the log
+ * is shared: another thread may append between the two calls). */
+static napi_value ids_of(napi_env env, napi_callback_info info, IdsFn fn) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_LOG, true);
+  if (b == NULL) return NULL;
+  size_t len = 0;
+  int32_t st = fn((weft_log *)b->ptr, NULL, 0, &len);
+  if (st != WEFT_OK) return throw_last(env, st), NULL;
+  for (;;) {
+    size_t capacity = len + 16;
+    weft_op_id *ids = (weft_op_id *)calloc(capacity, sizeof *ids);
+    if (ids == NULL) return throw_weft(env, WEFT_RESOURCE_EXHAUSTED, "out of memory"), NULL;
+    st = fn((weft_log *)b->ptr, ids, capacity, &len);
+    if (st != WEFT_OK) {
+      throw_last(env, st);
+      free(ids);
+      return NULL;
+    }
+    if (len <= capacity) {
+      napi_value arr = make_op_ids(env, ids, len);
+      free(ids);
+      return arr;
+    }
+    free(ids);
+  }
+}
+
+static napi_value js_log_heads(napi_env env, napi_callback_info info) { return ids_of(env, info, heads_fn); }
+
+static napi_value js_log_canonical_order(napi_env env, napi_callback_info info) {
+  return ids_of(env, info, weft_log_canonical_order);
+}
+
+static napi_value js_log_version_vector(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_LOG, true);
+  if (b == NULL) return NULL;
+  weft_buf buf = {NULL, 0};
+  int32_t st = weft_log_version_vector((weft_log *)b->ptr, &buf);
+  if (st != WEFT_OK) return throw_last(env, st), NULL;
+  napi_value out = make_buffer(env, buf.data, buf.len);
+  weft_buf_free(&buf);
+  return out;
+}
+
+static napi_value make_bufs(napi_env env, const weft_bufs *bufs) {
+  size_t n = weft_bufs_count(bufs);
+  napi_value arr;
+  CALL(env, napi_create_array_with_length(env, n, &arr));
+  for (size_t i = 0; i < n; ++i) {
+    const uint8_t *data = NULL;
+    size_t len = 0;
+    int32_t st = weft_bufs_at(bufs, i, &data, &len);
+    if (st != WEFT_OK) return throw_last(env, st), NULL;
+    napi_value x = make_buffer(env, data, len);
+    if (x == NULL) return NULL;
+    CALL(env, napi_set_element(env, arr, (uint32_t)i, x));
+  }
+  return arr;
+}
+
+/* vv (nullish: empty), maxOpsPerBatch (nullish: 0, the default) and the
+ * epoch to stamp (nullish: 0). */
+static bool get_diff_args(napi_env env, napi_value *argv, Bytes *bytes, uint32_t *max_ops, uint32_t *epoch) {
+  bool nullish;
+  memset(bytes, 0, sizeof *bytes);
+  *max_ops = 0;
+  *epoch = 0;
+  if (!is_nullish(env, argv[0], &nullish)) return false;
+  if (!nullish && !get_bytes(env, argv[0], "versionVector", false, bytes)) return false;
+  if (!is_nullish(env, argv[1], &nullish)) return false;
+  if (!nullish && !get_u32(env, argv[1], "maxOpsPerBatch", max_ops)) return false;
+  if (!is_nullish(env, argv[2], &nullish)) return false;
+  if (!nullish && !get_u32(env, argv[2], "epoch", epoch)) return false;
+  return true;
+}
+
+static int32_t call_diff(weft_log *log, const Bytes *vv, uint32_t max_ops, uint32_t epoch, weft_bufs **out) {
+  return weft_log_diff(log, vv->data, vv->len, max_ops, epoch, out);
+}
+
+static napi_value js_log_diff(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  if (!get_args(env, info, 4, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_LOG, true);
+  Bytes vv;
+  uint32_t max_ops, epoch;
+  if (b == NULL || !get_diff_args(env, argv + 1, &vv, &max_ops, &epoch)) return NULL;
+  weft_bufs *bufs = NULL;
+  int32_t st = call_diff((weft_log *)b->ptr, &vv, max_ops, epoch, &bufs);
+  if (st != WEFT_OK) return throw_last(env, st), NULL;
+  napi_value out = make_bufs(env, bufs);
+  weft_bufs_free(bufs);
+  return out;
+}
+
+static napi_value js_log_diff_async(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  if (!get_args(env, info, 4, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_LOG, true);
+  if (b == NULL) return NULL;
+  Work *w = work_new(env, WORK_DIFF);
+  if (w == NULL) return NULL;
+  if (!get_diff_args(env, argv + 1, &w->bytes, &w->u32, &w->epoch) || !bytes_own(env, &w->bytes) ||
+      !work_hold(env, w, b, argv[0], false)) {
+    work_free(env, w);
+    return NULL;
+  }
+  return work_start(env, w, "weft.diffAsync");
+}
+
+static napi_value js_log_merge(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!get_args(env, info, 2, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_LOG, true);
+  if (b == NULL) return NULL;
+  Box *o = get_box(env, argv[1], KIND_LOG, true);
+  if (o == NULL) return NULL;
+  uint64_t applied = 0;
+  int32_t st = weft_log_merge((weft_log *)b->ptr, (weft_log *)o->ptr, &applied);
+  if (st != WEFT_OK) return throw_last(env, st), NULL;
+  return make_u64(env, applied);
+}
+
+static napi_value js_log_merge_async(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!get_args(env, info, 2, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_LOG, true);
+  if (b == NULL) return NULL;
+  Box *o = get_box(env, argv[1], KIND_LOG, true);
+  if (o == NULL) return NULL;
+  Work *w = work_new(env, WORK_MERGE);
+  if (w == NULL) return NULL;
+  if (!work_hold(env, w, b, argv[0], false) || !work_hold(env, w, o, argv[1], true)) {
+    work_free(env, w);
+    return NULL;
+  }
+  return work_start(env, w, "weft.mergeAsync");
+}
+
+static napi_value js_log_digest(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_LOG, true);
+  if (b == NULL) return NULL;
+  weft_hash h;
+  int32_t st = weft_log_digest((weft_log *)b->ptr, &h);
+  if (st != WEFT_OK) return throw_last(env, st), NULL;
+  return make_buffer(env, h.bytes, sizeof h.bytes);
+}
+
+/* actor (nullish: the log's own), last, expectedDigest (optional). */
+static bool get_seal_args(napi_env env, Box *b, napi_value *argv, weft_actor *actor, uint64_t *last, bool *has_hash,
+                          weft_hash *hash) {
+  bool nullish;
+  if (!is_nullish(env, argv[0], &nullish)) return false;
+  if (nullish) {
+    int32_t st = weft_log_actor((weft_log *)b->ptr, actor);
+    if (st != WEFT_OK) return throw_last(env, st);
+  } else if (!get_actor(env, argv[0], "actor", actor)) {
+    return false;
+  }
+  if (!get_u64(env, argv[1], "last", false, last)) return false;
+  if (!is_nullish(env, argv[2], &nullish)) return false;
+  *has_hash = !nullish;
+  return nullish || get_hash(env, argv[2], "expectedDigest", hash);
+}
+
+static napi_value js_log_seal(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  if (!get_args(env, info, 4, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_LOG, true);
+  weft_actor actor;
+  uint64_t last;
+  bool has_hash;
+  weft_hash hash;
+  if (b == NULL || !get_seal_args(env, b, argv + 1, &actor, &last, &has_hash, &hash)) return NULL;
+  weft_seal seal;
+  int32_t st = weft_log_seal((weft_log *)b->ptr, &actor, last, has_hash ? &hash : NULL, &seal);
+  if (st != WEFT_OK) return throw_last(env, st), NULL;
+  return make_seal(env, &seal);
+}
+
+static napi_value js_log_seal_async(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  if (!get_args(env, info, 4, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_LOG, true);
+  if (b == NULL) return NULL;
+  Work *w = work_new(env, WORK_SEAL);
+  if (w == NULL) return NULL;
+  if (!get_seal_args(env, b, argv + 1, &w->actor, &w->u64, &w->has_hash, &w->hash) ||
+      !work_hold(env, w, b, argv[0], false)) {
+    work_free(env, w);
+    return NULL;
+  }
+  return work_start(env, w, "weft.sealAsync");
+}
+
+static napi_value js_log_chunk_get(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  if (!get_args(env, info, 3, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_LOG, true);
+  weft_actor actor;
+  uint64_t index;
+  bool nullish;
+  if (b == NULL || !is_nullish(env, argv[1], &nullish)) return NULL;
+  if (nullish) {
+    int32_t st = weft_log_actor((weft_log *)b->ptr, &actor);
+    if (st != WEFT_OK) return throw_last(env, st), NULL;
+  } else if (!get_actor(env, argv[1], "actor", &actor)) {
+    return NULL;
+  }
+  if (!get_u64(env, argv[2], "index", false, &index)) return NULL;
+  weft_buf buf = {NULL, 0};
+  int32_t st = weft_log_chunk_get((weft_log *)b->ptr, &actor, index, &buf);
+  if (st == WEFT_NOT_FOUND) {
+    napi_value null;
+    CALL(env, napi_get_null(env, &null));
+    return null;
+  }
+  if (st != WEFT_OK) return throw_last(env, st), NULL;
+  napi_value out = make_buffer(env, buf.data, buf.len);
+  weft_buf_free(&buf);
+  return out;
+}
+
+static napi_value js_log_chunk_put(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  if (!get_args(env, info, 3, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_LOG, true);
+  Bytes bytes;
+  weft_hash hash;
+  bool nullish;
+  if (b == NULL || !get_bytes(env, argv[1], "chunk", false, &bytes) || !is_nullish(env, argv[2], &nullish)) {
+    return NULL;
+  }
+  if (!nullish && !get_hash(env, argv[2], "expectedDigest", &hash)) return NULL;
+  weft_seal seal;
+  int32_t st = weft_log_chunk_put((weft_log *)b->ptr, bytes.data, bytes.len, nullish ? NULL : &hash, &seal);
+  if (st != WEFT_OK) return throw_last(env, st), NULL;
+  return make_seal(env, &seal);
+}
+
+static napi_value js_chunk_verify(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!get_args(env, info, 2, argv)) return NULL;
+  Bytes bytes;
+  weft_seal expected, seal;
+  bool nullish;
+  if (!get_bytes(env, argv[0], "chunk", false, &bytes) || !is_nullish(env, argv[1], &nullish)) return NULL;
+  if (!nullish && !get_seal(env, argv[1], &expected)) return NULL;
+  int32_t st = weft_chunk_verify(bytes.data, bytes.len, nullish ? NULL : &expected, &seal);
+  if (st != WEFT_OK) return throw_last(env, st), NULL;
+  return make_seal(env, &seal);
+}
+
+static napi_value make_verify_report(napi_env env, uint64_t ops, uint64_t chunks) {
+  napi_value obj;
+  CALL(env, napi_create_object(env, &obj));
+  if (!set_u64(env, obj, "ops", ops) || !set_u64(env, obj, "chunks", chunks)) return NULL;
+  return obj;
+}
+
+static napi_value js_log_verify(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_LOG, true);
+  if (b == NULL) return NULL;
+  uint64_t ops = 0, chunks = 0;
+  int32_t st = weft_log_verify((weft_log *)b->ptr, &ops, &chunks);
+  if (st != WEFT_OK) return throw_last(env, st), NULL;
+  return make_verify_report(env, ops, chunks);
+}
+
+static napi_value js_log_verify_async(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_LOG, true);
+  if (b == NULL) return NULL;
+  Work *w = work_new(env, WORK_VERIFY);
+  if (w == NULL) return NULL;
+  if (!work_hold(env, w, b, argv[0], false)) {
+    work_free(env, w);
+    return NULL;
+  }
+  return work_start(env, w, "weft.verifyAsync");
+}
+
+/* ------------------------------------------------------------- module: format */
+
+static napi_value js_builder_new(napi_env env, napi_callback_info info) {
+  (void)info;
+  weft_batch_builder *builder = NULL;
+  int32_t st = weft_batch_builder_new(&builder);
+  if (st != WEFT_OK) return throw_last(env, st), NULL;
+  return wrap_handle(env, KIND_BUILDER, builder, NULL, NULL);
+}
+
+static napi_value js_builder_set_header(napi_env env, napi_callback_info info) {
+  napi_value argv[2], x;
+  if (!get_args(env, info, 2, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_BUILDER, true);
+  if (b == NULL) return NULL;
+  napi_valuetype t;
+  CALL(env, napi_typeof(env, argv[1], &t));
+  if (t != napi_object) return throw_type(env, "header must be {batchId, seq, expectedCursor, epoch}"), NULL;
+  uint64_t batch_id = 0, seq = 0, expected = 0;
+  uint32_t epoch = 0;
+  bool has, has_expected;
+  if (!get_prop(env, argv[1], "batchId", &x, &has) || (has && !get_u64(env, x, "batchId", false, &batch_id))) return NULL;
+  if (!get_prop(env, argv[1], "seq", &x, &has) || (has && !get_u64(env, x, "seq", false, &seq))) return NULL;
+  if (!get_prop(env, argv[1], "epoch", &x, &has) || (has && !get_u32(env, x, "epoch", &epoch))) return NULL;
+  if (!get_prop(env, argv[1], "expectedCursor", &x, &has_expected) ||
+      (has_expected && !get_u64(env, x, "expectedCursor", false, &expected))) {
+    return NULL;
+  }
+  int32_t st = weft_batch_builder_set_header((weft_batch_builder *)b->ptr, batch_id, seq, has_expected ? 1 : 0,
+                                             expected, epoch);
+  if (st != WEFT_OK) return throw_last(env, st), NULL;
+  return undefined(env);
+}
+
+/* {id: {actor, counter} | actor + counter, lamport, kind, timestampMs, deps, payload} */
+static napi_value js_builder_add_op(napi_env env, napi_callback_info info) {
+  napi_value argv[2], x, result = NULL;
+  if (!get_args(env, info, 2, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_BUILDER, true);
+  if (b == NULL) return NULL;
+  napi_valuetype t;
+  CALL(env, napi_typeof(env, argv[1], &t));
+  if (t != napi_object) return throw_type(env, "op must be an object"), NULL;
+  weft_op_fields f;
+  Bytes payload = {0};
+  weft_op_id *deps = NULL;
+  bool has;
+  int32_t st = WEFT_INIT(weft_op_fields_init, &f);
+  if (st != WEFT_OK) return throw_last(env, st), NULL;
+  if (!get_prop(env, argv[1], "id", &x, &has)) goto fail;
+  if (has) {
+    if (!get_op_id(env, x, "op.id", &f.id)) goto fail;
+  } else if (!get_op_id(env, argv[1], "op", &f.id)) {
+    goto fail;
+  }
+  if (!get_prop(env, argv[1], "lamport", &x, &has) || (has && !get_u64(env, x, "lamport", false, &f.lamport))) goto fail;
+  if (!get_prop(env, argv[1], "kind", &x, &has) || (has && !get_u32(env, x, "kind", &f.kind))) goto fail;
+  if (!get_prop(env, argv[1], "timestampMs", &x, &has) || (has && !get_i64(env, x, "timestampMs", &f.timestamp_ms))) {
+    goto fail;
+  }
+  if (!get_prop(env, argv[1], "deps", &x, &has) || (has && !get_op_ids(env, x, "deps", &deps, &f.deps_len))) goto fail;
+  f.deps = deps;
+  if (!get_prop(env, argv[1], "payload", &x, &has) || (has && !get_bytes(env, x, "payload", true, &payload))) goto fail;
+  f.payload = payload.data;
+  f.payload_len = payload.len;
+  st = weft_batch_builder_add_op((weft_batch_builder *)b->ptr, &f);
+  if (st != WEFT_OK) {
+    throw_last(env, st);
+    goto fail;
+  }
+  result = undefined(env);
+fail:
+  bytes_free(&payload);
+  free(deps);
+  return result;
+}
+
+static napi_value js_builder_finish(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_BUILDER, true);
+  if (b == NULL) return NULL;
+  weft_buf buf = {NULL, 0};
+  int32_t st = weft_batch_builder_finish((weft_batch_builder *)b->ptr, &buf);
+  if (st != WEFT_OK) return throw_last(env, st), NULL;
+  napi_value out = make_buffer(env, buf.data, buf.len);
+  weft_buf_free(&buf);
+  return out;
+}
+
+static napi_value js_builder_free(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_BUILDER, false);
+  if (b == NULL) return NULL;
+  b->closed = true;
+  box_settle(b);
+  return undefined(env);
+}
+
+static napi_value js_batch_decode(napi_env env, napi_callback_info info) {
+  napi_value argv[1], obj = NULL, x, ops;
+  if (!get_args(env, info, 1, argv)) return NULL;
+  Bytes bytes;
+  if (!get_bytes(env, argv[0], "batch", false, &bytes)) return NULL;
+  weft_batch *batch = NULL;
+  int32_t st = weft_batch_decode(bytes.data, bytes.len, &batch);
+  if (st != WEFT_OK) return throw_last(env, st), NULL;
+  weft_batch_info bi;
+  if ((st = weft_batch_get_info(batch, &bi)) != WEFT_OK) {
+    throw_last(env, st);
+    goto fail;
+  }
+  TRYG(env, napi_create_object(env, &obj));
+  if (!set_u64(env, obj, "batchId", bi.batch_id) || !set_u64(env, obj, "seq", bi.seq)) goto fail;
+  if (bi.has_expected_cursor) {
+    if ((x = make_u64(env, bi.expected_cursor)) == NULL) goto fail;
+  } else {
+    TRYG(env, napi_get_null(env, &x));
+  }
+  if (!set_prop(env, obj, "expectedCursor", x)) goto fail;
+  if ((x = make_u32(env, bi.epoch)) == NULL || !set_prop(env, obj, "epoch", x)) goto fail;
+  TRYG(env, napi_create_array_with_length(env, bi.op_count, &ops));
+  for (size_t i = 0; i < bi.op_count; ++i) {
+    weft_op_view view;
+    if ((st = weft_batch_get_op(batch, i, &view)) != WEFT_OK) {
+      throw_last(env, st);
+      goto fail;
+    }
+    if ((x = make_op(env, &view)) == NULL) goto fail;
+    TRYG(env, napi_set_element(env, ops, (uint32_t)i, x));
+  }
+  if (!set_prop(env, obj, "ops", ops)) goto fail;
+  weft_batch_free(batch);
+  return obj;
+fail:
+  weft_batch_free(batch);
+  return NULL;
+}
+
+static napi_value js_chunk_decode(napi_env env, napi_callback_info info) {
+  napi_value argv[1], obj = NULL, x, ops;
+  if (!get_args(env, info, 1, argv)) return NULL;
+  Bytes bytes;
+  if (!get_bytes(env, argv[0], "chunk", false, &bytes)) return NULL;
+  weft_chunk *chunk = NULL;
+  int32_t st = weft_chunk_decode(bytes.data, bytes.len, &chunk);
+  if (st != WEFT_OK) return throw_last(env, st), NULL;
+  weft_chunk_info ci;
+  if ((st = weft_chunk_get_info(chunk, &ci)) != WEFT_OK) {
+    throw_last(env, st);
+    goto fail;
+  }
+  TRYG(env, napi_create_object(env, &obj));
+  if ((x = make_seal(env, &ci.seal)) == NULL || !set_prop(env, obj, "seal", x)) goto fail;
+  TRYG(env, napi_create_array_with_length(env, ci.op_count, &ops));
+  for (size_t i = 0; i < ci.op_count; ++i) {
+    weft_op_view view;
+    if ((st = weft_chunk_get_op(chunk, i, &view)) != WEFT_OK) {
+      throw_last(env, st);
+      goto fail;
+    }
+    if ((x = make_op(env, &view)) == NULL) goto fail;
+    TRYG(env, napi_set_element(env, ops, (uint32_t)i, x));
+  }
+  if (!set_prop(env, obj, "ops", ops)) goto fail;
+  weft_chunk_free(chunk);
+  return obj;
+fail:
+  weft_chunk_free(chunk);
+  return NULL;
+}
+
+static napi_value js_ack_decode(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  Bytes bytes;
+  if (!get_bytes(env, argv[0], "ack", false, &bytes)) return NULL;
+  weft_ack *ack = NULL;
+  int32_t st = weft_ack_decode(bytes.data, bytes.len, &ack);
+  if (st != WEFT_OK) return throw_last(env, st), NULL;
+  return make_ack(env, ack);
+}
+
+static napi_value js_ack_encode(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_ACK, true);
+  if (b == NULL) return NULL;
+  weft_buf buf = {NULL, 0};
+  int32_t st = weft_ack_encode((weft_ack *)b->ptr, &buf);
+  if (st != WEFT_OK) return throw_last(env, st), NULL;
+  napi_value out = make_buffer(env, buf.data, buf.len);
+  weft_buf_free(&buf);
+  return out;
+}
+
+static napi_value js_ack_free(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_ACK, false);
+  if (b == NULL) return NULL;
+  b->closed = true;
+  box_settle(b);
+  return undefined(env);
+}
+
+/* ------------------------------------------------------------- init */
+
+static bool version_compatible(uint32_t runtime) {
+  uint32_t major = runtime / 10000, minor = runtime / 100 % 100;
+  if (major != WEFT_VERSION_MAJOR) return false;
+  /* 0.x: every minor may break; from 1.0 a newer minor only adds symbols. */
+  if (major == 0) return minor == WEFT_VERSION_MINOR && runtime >= WEFT_VERSION_NUMBER;
+  return runtime >= WEFT_VERSION_NUMBER;
+}
+
+NAPI_MODULE_INIT() {
+  uint32_t runtime = weft_version_number();
+  if (!version_compatible(runtime)) {
+    char msg[200];
+    snprintf(msg, sizeof msg,
+             "weft: the addon was built against weft %d.%d.%d (%d) but libweft %s (%u) was loaded",
+             WEFT_VERSION_MAJOR, WEFT_VERSION_MINOR, WEFT_VERSION_PATCH, WEFT_VERSION_NUMBER,
+             weft_version_string(), runtime);
+    cleanup_call(napi_throw_error(env, "ERR_WEFT_VERSION", msg), "napi_throw_error");
+    return NULL;
+  }
+
+  Addon *a = (Addon *)calloc(1, sizeof *a);
+  if (a == NULL) {
+    cleanup_call(napi_throw_error(env, "ERR_WEFT_NOMEM", "weft: out of memory"), "napi_throw_error");
+    return NULL;
+  }
+  a->refs = 1;
+  if (!check(env, napi_set_instance_data(env, a, addon_finalize, NULL), "napi_set_instance_data")) {
+    free(a);
+    return NULL;
+  }
+
+  static const struct {
+    const char *name;
+    napi_callback fn;
+  } fns[] = {
+      {"setErrorClass", js_set_error_class},
+      {"statusName", js_status_name},
+      {"statusRetryable", js_status_retryable},
+      {"liveHandles", js_live_handles},
+      {"logOpenMemory", js_log_open_memory},
+      {"logOpenSqlite", js_log_open_sqlite},
+      {"logOpenSqliteAsync", js_log_open_sqlite_async},
+      {"logClose", js_log_close},
+      {"logActor", js_log_actor},
+      {"logCursor", js_log_cursor},
+      {"logEpoch", js_log_epoch},
+      {"logSetEpoch", js_log_set_epoch},
+      {"logAppend", js_log_append},
+      {"logAppendMany", js_log_append_many},
+      {"logApply", js_log_apply},
+      {"logApplyAsync", js_log_apply_async},
+      {"logRead", js_log_read},
+      {"iterNext", js_iter_next},
+      {"iterClose", js_iter_close},
+      {"logGet", js_log_get},
+      {"logHeads", js_log_heads},
+      {"logCanonicalOrder", js_log_canonical_order},
+      {"logVersionVector", js_log_version_vector},
+      {"logDiff", js_log_diff},
+      {"logDiffAsync", js_log_diff_async},
+      {"logMerge", js_log_merge},
+      {"logMergeAsync", js_log_merge_async},
+      {"logDigest", js_log_digest},
+      {"logSeal", js_log_seal},
+      {"logSealAsync", js_log_seal_async},
+      {"logChunkGet", js_log_chunk_get},
+      {"logChunkPut", js_log_chunk_put},
+      {"logVerify", js_log_verify},
+      {"logVerifyAsync", js_log_verify_async},
+      {"chunkVerify", js_chunk_verify},
+      {"builderNew", js_builder_new},
+      {"builderSetHeader", js_builder_set_header},
+      {"builderAddOp", js_builder_add_op},
+      {"builderFinish", js_builder_finish},
+      {"builderFree", js_builder_free},
+      {"batchDecode", js_batch_decode},
+      {"chunkDecode", js_chunk_decode},
+      {"ackDecode", js_ack_decode},
+      {"ackEncode", js_ack_encode},
+      {"ackFree", js_ack_free},
+      {"logOpenKv", js_log_open_kv},
+      {"conformanceRun", js_conformance_run},
+  };
+  for (size_t i = 0; i < sizeof fns / sizeof fns[0]; ++i) {
+    napi_value f;
+    CALL(env, napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, NULL, &f));
+    CALL(env, napi_set_named_property(env, exports, fns[i].name, f));
+  }
+
+  napi_value x;
+  if ((x = make_u32(env, WEFT_VERSION_NUMBER)) == NULL || !set_prop(env, exports, "headerVersionNumber", x)) return NULL;
+  if ((x = make_u32(env, runtime)) == NULL || !set_prop(env, exports, "versionNumber", x)) return NULL;
+  if ((x = make_string(env, weft_version_string())) == NULL || !set_prop(env, exports, "versionString", x)) return NULL;
+  if ((x = make_u32(env, (uint32_t)WEFT_INTERNAL + 1)) == NULL || !set_prop(env, exports, "statusCount", x)) return NULL;
+  return exports;
+}
