@@ -166,7 +166,8 @@ Status check_aligned(const V* v, const std::string& name) {
 // aligned (a slice of a larger buffer, say): FlatBuffers reads scalars in place.
 template <typename F>
 auto with_aligned(std::span<const uint8_t> bytes, F&& decode) {
-  if (reinterpret_cast<uintptr_t>(bytes.data()) % 8 == 0) return decode(bytes);
+  // An empty span has nothing to copy (and memcpy to a null pointer is UB).
+  if (bytes.empty() || reinterpret_cast<uintptr_t>(bytes.data()) % 8 == 0) return decode(bytes);
   std::vector<uint64_t> copy((bytes.size() + 7) / 8);
   std::memcpy(copy.data(), bytes.data(), bytes.size());
   return decode(std::span(reinterpret_cast<const uint8_t*>(copy.data()), bytes.size()));
@@ -256,6 +257,27 @@ class RunReader {
   uint64_t used_ = 0;
 };
 
+// An actor table lists each actor once (the encoder never repeats one).
+// Checks that work by table index, like the in-message lamport check, rely
+// on it: a repeated actor would hide one op from another.
+Status check_unique_actors(const fb::Vector<const wire::ActorBytes*>* actors,
+                           const std::string& where) {
+  if (actors == nullptr || actors->size() < 2) return Status::ok();
+  std::vector<std::pair<std::array<uint8_t, kActorIdSize>, uint32_t>> sorted(actors->size());
+  for (uint32_t i = 0; i < actors->size(); ++i) {
+    std::memcpy(sorted[i].first.data(), actors->Get(i)->b()->Data(), kActorIdSize);
+    sorted[i].second = i;
+  }
+  std::sort(sorted.begin(), sorted.end());
+  for (size_t i = 1; i < sorted.size(); ++i) {
+    if (sorted[i].first == sorted[i - 1].first) {
+      return malformed(where + "[" + std::to_string(sorted[i].second) + "]: repeats actors[" +
+                       std::to_string(sorted[i - 1].second) + "]");
+    }
+  }
+  return Status::ok();
+}
+
 ActorId actor_at(const fb::Vector<const wire::ActorBytes*>* actors, uint32_t i) {
   ActorId a;
   std::memcpy(a.bytes.data(), actors->Get(i)->b()->Data(), kActorIdSize);
@@ -305,6 +327,7 @@ Status decode_columns(const wire::OpColumns* c, const Limits& limits, const std:
   }
   WEFT_TRY(check_aligned(c->runs(), where + ".runs"));
   WEFT_TRY(check_aligned(c->dep_counter(), where + ".dep_counter"));
+  WEFT_TRY(check_unique_actors(actors, where + ".actors"));
   // Counter runs decide the op count; check them before anything is sized by it.
   uint64_t n = 0;
   RunIndex index;
@@ -497,6 +520,7 @@ Result<Ack> decode_ack(std::span<const uint8_t> input, const Limits& limits) {
     if (a->actors() && a->actors()->size() > limits.max_actors) {
       return malformed("ack.actors: over the limit of " + std::to_string(limits.max_actors));
     }
+    WEFT_TRY(check_unique_actors(a->actors(), "ack.actors"));
     if (a->status() >= kCodeCount) {
       return malformed("ack.status: unknown code " + std::to_string(a->status()));
     }
@@ -557,6 +581,7 @@ Result<Chunk> decode_chunk(std::span<const uint8_t> input, const Limits& limits)
     out.index = c->index();
     if (c->prev_digest() == nullptr) return malformed("chunk.prev_digest: missing");
     std::memcpy(out.prev_digest.data(), c->prev_digest()->b()->Data(), kHashSize);
+    if (c->ops() != nullptr) WEFT_TRY(check_aligned(c->ops()->runs(), "chunk.ops.runs"));
     if (c->ops() == nullptr || c->ops()->runs() == nullptr || c->ops()->runs()->size() != 1 ||
         c->ops()->runs()->Get(0)->actor() != 0) {
       return malformed("chunk.ops.runs: a chunk is exactly one run of actor 0");

@@ -264,8 +264,10 @@ class MemoryStore {
 
   std::vector<Actor> actors_;
   std::unordered_map<ActorId, uint32_t, ActorHash> actor_index_;
-  BlockVector<Record, 4096> records_;  // index cursor-1
-  BlockVector<DepRef, 4096> deps_;
+  // Blocks of 512: small enough that a one-op log stays small even when the
+  // allocator fills memory (MALLOC_PERTURB_), large enough to be cheap.
+  BlockVector<Record, 512> records_;  // index cursor-1
+  BlockVector<DepRef, 512> deps_;
   ByteArena payloads_;
   std::map<std::pair<ActorId, uint64_t>, StoredChunk> chunks_;
   uint64_t cursor_ = 0;

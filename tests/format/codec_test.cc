@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <random>
 
 #include "test_util.hpp"
@@ -159,13 +161,14 @@ struct Crafted {
   std::vector<uint64_t> dep_counter;
   std::string payloads = "ab";
   int actors = 1;
+  bool repeat_actor = false;  // the last actor table entry repeats the first
   uint32_t version = kFormatVersion;
 
   Bytes build() const {
     fb::FlatBufferBuilder fbb;
     std::vector<wire::ActorBytes> acts(actors);
     for (int i = 0; i < actors; ++i) {
-      ActorId a = actor(static_cast<uint8_t>(i + 1));
+      ActorId a = actor(static_cast<uint8_t>(repeat_actor && i == actors - 1 ? 1 : i + 1));
       std::memcpy(acts[i].mutable_b()->Data(), a.bytes.data(), 16);
     }
     auto pl = fbb.CreateVector(reinterpret_cast<const uint8_t*>(payloads.data()), payloads.size());
@@ -318,6 +321,48 @@ TEST(Codec, DecodesFromAnUnalignedSlice) {
   auto d = decode_batch(std::span(shifted.data() + 3, e.size()));
   ASSERT_TRUE(d.is_ok()) << d.error().to_string();
   EXPECT_EQ(d.value(), sample_batch());
+}
+
+}  // namespace
+}  // namespace weft
+
+namespace weft {
+namespace {
+
+// Found by the batch_decode fuzzer: a table listing one actor twice hid a
+// dependency from the in-message lamport check, so the decoder accepted a
+// batch whose canonical re-encoding it refused.
+TEST(CodecSemantics, RepeatedActorInTheTableIsMalformed) {
+  Crafted c;
+  c.actors = 2;
+  c.repeat_actor = true;
+  c.runs = {wire::CounterRun(1, 0, 1), wire::CounterRun(2, 1, 1)};
+  c.lamport = {rle::Run{2, 1}, rle::Run{-1, 1}};  // 2, then 1: an inversion
+  c.payload_size = {rle::Run{1, 2}};
+  expect_malformed(c, "repeats actors[0]");
+}
+
+// Found by the fuzzers: an empty input at an unaligned address was copied
+// with memcpy to a null pointer.
+TEST(Codec, EmptyUnalignedInputIsMalformedWithoutUndefinedBehaviour) {
+  uint8_t buf[16] = {};
+  std::span<const uint8_t> empty(buf + 3, 0);
+  EXPECT_EQ(decode_batch(empty).code(), Code::kMalformed);
+  EXPECT_EQ(decode_ack(empty).code(), Code::kMalformed);
+  EXPECT_EQ(decode_chunk(empty).code(), Code::kMalformed);
+  EXPECT_EQ(decode_version_vector(empty).code(), Code::kMalformed);
+}
+
+// Found by the chunk_decode fuzzer: decode_chunk read ops.runs[0] before it
+// checked that the runs vector was 8-byte aligned.
+TEST(Codec, MisalignedChunkRunsAreMalformed) {
+  const std::string path = std::string(WEFT_VECTORS_DIR) + "/../../fuzz/corpus/chunk_decode/regress-misaligned-runs";
+  std::ifstream in(path, std::ios::binary);
+  ASSERT_TRUE(in.good()) << path;
+  Bytes b((std::istreambuf_iterator<char>(in)), {});
+  auto d = decode_chunk(b);
+  ASSERT_EQ(d.code(), Code::kMalformed);
+  EXPECT_NE(d.error().message.find("aligned"), std::string::npos) << d.error().message;
 }
 
 }  // namespace
