@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Runs the Rust binding's tests against a built libweft: `cargo test`
 # (weft-sys layout and weft API tests, golden vectors, doctests), the
-# handle test again under valgrind, the `sync` example, and a check that
-# the build printed no compiler warning. Its last line of output is
-# "N passed, N failed" (each Rust test counts one, each other check one);
-# it exits non-zero if anything failed.
+# handle and store adapter tests again under valgrind, the `sync` example,
+# and a check that the build printed no compiler warning. Its last line of
+# output is "N passed, N failed" (each Rust test counts one, each other
+# check one); it exits non-zero if anything failed.
 #
 #   WEFT_BUILD_DIR    the directory holding libweft.so
 #                     (default: build/bind-rust, configured and built here)
@@ -12,7 +12,7 @@
 #   WEFT_VECTORS_DIR  the golden vectors (default: tests/vectors)
 #
 # Cargo builds into bindings/rust/target (git-ignored), offline: the crates
-# depend on nothing but std. Without valgrind the leak check is skipped,
+# depend on nothing but std. Without valgrind the leak checks are skipped,
 # not counted.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -91,24 +91,39 @@ else
   count ok "no compiler warnings"
 fi
 
-echo "== valgrind: the handle test"
-if ! command -v valgrind >/dev/null 2>&1; then
-  echo "== valgrind: not installed, leak check skipped"
-else
-  handles=$(cargo test --offline -p weft --test handles --no-run --message-format=json 2>/dev/null |
-    grep '"name":"handles"' | grep -o '"executable":"[^"]*"' | tail -1 | cut -d'"' -f4)
-  if [ -z "$handles" ] || [ ! -x "$handles" ]; then
-    echo "the handles test binary was not found" >&2
-    count fail "valgrind leak check"
-  elif valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
-    "$handles" --exact a_hundred_thousand_handles_in_mixed_order --test-threads=1 \
-    >"$logs/valgrind.log" 2>&1; then
-    grep -E 'definitely lost|indirectly lost|ERROR SUMMARY' "$logs/valgrind.log"
-    count ok "valgrind leak check"
+# The test binary of `cargo test -p weft --test NAME`.
+test_binary() {
+  cargo test --offline -p weft --test "$1" --no-run --message-format=json 2>/dev/null |
+    grep "\"name\":\"$1\"" | grep -o '"executable":"[^"]*"' | tail -1 | cut -d'"' -f4
+}
+
+# valgrind_check LABEL NAME ARGS...: test binary NAME under valgrind.
+valgrind_check() {
+  local label=$1 name=$2 bin
+  shift 2
+  bin=$(test_binary "$name")
+  if [ -z "$bin" ] || [ ! -x "$bin" ]; then
+    echo "the $name test binary was not found" >&2
+    count fail "$label"
+  elif RUST_BACKTRACE=0 valgrind --error-exitcode=1 --leak-check=full \
+    --errors-for-leak-kinds=definite,indirect "$bin" --test-threads=1 "$@" \
+    >"$logs/valgrind-$name.log" 2>&1; then
+    grep -E 'definitely lost|indirectly lost|ERROR SUMMARY' "$logs/valgrind-$name.log"
+    count ok "$label"
   else
-    tail -40 "$logs/valgrind.log" >&2
-    count fail "valgrind leak check"
+    tail -40 "$logs/valgrind-$name.log" >&2
+    count fail "$label"
   fi
+}
+
+echo "== valgrind: the handle test, the store adapter test"
+if ! command -v valgrind >/dev/null 2>&1; then
+  echo "== valgrind: not installed, leak checks skipped"
+else
+  valgrind_check "valgrind leak check" handles --exact a_hundred_thousand_handles_in_mixed_order
+  # Rust callbacks under C: every connection and database freed once, no
+  # invalid access, panics included.
+  valgrind_check "valgrind leak check (store adapter)" store_adapter
 fi
 
 echo "== example: sync"

@@ -140,8 +140,10 @@ pub struct Error {
 }
 
 impl Error {
-    /// An error made on the Rust side of the binding.
-    pub(crate) fn new(code: Code, message: impl Into<String>) -> Error {
+    /// An error with `code` and `message`: made by the binding, or by a
+    /// storage adapter ([`KvConnection`](crate::KvConnection)) for weft to
+    /// hand on.
+    pub fn new(code: Code, message: impl Into<String>) -> Error {
         Error { code, message: message.into() }
     }
 
@@ -150,7 +152,7 @@ impl Error {
     pub(crate) fn last(status: i32) -> Error {
         // SAFETY: never NULL; valid until the next weft call on this thread,
         // and the message is copied before any.
-        let message = unsafe {
+        let mut message = unsafe {
             let e = &*sys::weft_last_error();
             if e.code == status {
                 String::from_utf8_lossy(raw::slice(e.message.cast::<u8>(), e.message_len))
@@ -163,6 +165,12 @@ impl Error {
                 )
             }
         };
+        // weft.h carries only the code of a storage adapter's failure
+        // ("kv adapter: put returned 15"): add the message of a Rust
+        // adapter's, if it failed on this thread.
+        if let Some(adapter) = crate::kv::take_adapter_message(status, &message) {
+            message = format!("{message} ({adapter})");
+        }
         Error { code: Code::from_raw(status), message }
     }
 

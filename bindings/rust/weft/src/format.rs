@@ -80,8 +80,7 @@ impl BatchBuilder {
     /// Adds one op (copied).
     pub fn add_op(&mut self, op: &OpFields<'_>) -> &mut BatchBuilder {
         let deps = raw::raw_ids(op.deps);
-        let mut fields =
-            raw::library_defaults(sys::weft_op_fields_init);
+        let mut fields = raw::library_defaults(sys::weft_op_fields_init);
         fields.kind = op.kind;
         fields.id = op.id.into();
         fields.lamport = op.lamport;

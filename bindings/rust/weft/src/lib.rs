@@ -28,12 +28,18 @@
 //! thread at a time" (`Send`, not `Sync`), decoded values ([`Ack`],
 //! [`Batch`], [`Chunk`]) are immutable (`Send + Sync`).
 //!
+//! Storage adapters written in Rust ([`KvStore`], [`KvConnection`]) keep
+//! a log in their own database ([`Log::open_kv`]), and the storage
+//! conformance kit checks them ([`conformance::run`]).
+//!
 //! The first call that creates a handle checks that the loaded library
 //! matches the header `weft-sys` was written against ([`check_version`]).
 
 mod ack;
+pub mod conformance;
 mod error;
 mod format;
+mod kv;
 mod log;
 mod raw;
 mod types;
@@ -48,6 +54,7 @@ pub use error::{Code, Error};
 pub use format::{
     Batch, BatchBuilder, BatchHeader, Chunk, chunk_verify, decode_batch, decode_chunk,
 };
+pub use kv::{KvConnection, KvStore};
 pub use log::{Log, OpIter, Options};
 pub use types::{Actor, AppendRequest, Digest, Op, OpFields, OpId, Seal, VerifyReport};
 

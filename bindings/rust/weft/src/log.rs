@@ -1,14 +1,17 @@
 //! Logs and their iterators.
 
+use std::any::Any;
 use std::ffi::CString;
 use std::iter::FusedIterator;
 use std::path::Path;
 use std::ptr::{self, NonNull};
+use std::sync::Arc;
 
 use weft_sys as sys;
 
 use crate::ack::Ack;
 use crate::error::{Code, Error, check, expect_ok};
+use crate::kv::{KvKeep, KvStore};
 use crate::raw;
 use crate::types::{Actor, AppendRequest, Digest, Op, OpId, Seal, VerifyReport};
 
@@ -120,10 +123,15 @@ impl Options {
         Log::open_sqlite_with(path, self)
     }
 
+    /// Opens the log kept in database `db` of the Rust storage adapter
+    /// `adapter`, with these options (see [`Log::open_kv`]).
+    pub fn open_kv<S: KvStore>(&self, adapter: Arc<S>, db: Arc<S::Database>) -> Result<Log, Error> {
+        Log::open_kv_with(adapter, db, self)
+    }
+
     /// The C options, and the log name they point into (keep it alive).
     fn to_raw(&self) -> Result<(sys::weft_log_options, Option<CString>), Error> {
-        let mut raw =
-            raw::library_defaults(sys::weft_log_options_init);
+        let mut raw = raw::library_defaults(sys::weft_log_options_init);
         if let Some(actor) = self.actor {
             raw.has_actor = 1;
             raw.actor = actor.into();
@@ -169,7 +177,7 @@ impl Options {
 }
 
 /// A durable, replicated, append-only op log (`weft_log`): the engine over
-/// an in-memory or SQLite store.
+/// an in-memory or SQLite store, or a storage adapter written in Rust.
 ///
 /// Internally synchronized: every method takes `&self` and may be called
 /// from any thread (calls are serialised by the log), so a `Log` is `Send`
@@ -178,7 +186,13 @@ impl Options {
 #[derive(Debug)]
 pub struct Log {
     raw: NonNull<sys::weft_log>,
+    /// What the C log points into (a Rust adapter and its database); the
+    /// log's iterators hold it too.
+    keep: Keep,
 }
+
+/// Rust values a C log points into, dropped after the last handle of it.
+type Keep = Option<Arc<dyn Any + Send + Sync>>;
 
 // SAFETY: weft.h labels weft_log "internally synchronized": every function
 // taking it may be called from any thread, and it may be freed from any.
@@ -189,6 +203,7 @@ unsafe impl Sync for Log {}
 impl Drop for Log {
     fn drop(&mut self) {
         // SAFETY: we own the handle; iterators hold their own reference.
+        // `keep` is dropped only after this.
         unsafe { sys::weft_log_free(self.raw.as_ptr()) }
     }
 }
@@ -206,7 +221,7 @@ impl Log {
         let mut out = ptr::null_mut();
         // SAFETY: valid out pointer and options (the name outlives the call).
         check(unsafe { sys::weft_log_open_memory(&mut out, &opts) })?;
-        Ok(Log::from_raw(out))
+        Ok(Log::from_raw(out, None))
     }
 
     /// Opens (creating it if missing) the log `"main"` of the SQLite database
@@ -233,11 +248,45 @@ impl Log {
         let mut out = ptr::null_mut();
         // SAFETY: valid out pointer, NUL-terminated path, options.
         check(unsafe { sys::weft_log_open_sqlite(&mut out, c_path.as_ptr(), &opts) })?;
-        Ok(Log::from_raw(out))
+        Ok(Log::from_raw(out, None))
     }
 
-    fn from_raw(raw: *mut sys::weft_log) -> Log {
-        Log { raw: NonNull::new(raw).expect("weft returned WEFT_OK and a NULL log") }
+    /// Opens (creating it if the database is empty) the log kept in
+    /// database `db` of the Rust storage adapter `adapter`
+    /// (`weft_log_open_kv`), with the default options. The log holds one
+    /// connection ([`KvStore::connect`]), dropped with the log and its
+    /// iterators, which keep `adapter` and `db` alive until then.
+    ///
+    /// Dropping every log of a database and opening another is a reopen:
+    /// it finds every committed op, the writer id and the epoch.
+    ///
+    /// Errors: the error code of a failing adapter call (its message added
+    /// to weft's), `Internal` if it panicked, `Corrupt` (stored records that
+    /// do not parse), `InvalidArgument`, `UnsupportedVersion`.
+    pub fn open_kv<S: KvStore>(adapter: Arc<S>, db: Arc<S::Database>) -> Result<Log, Error> {
+        Log::open_kv_with(adapter, db, &Options::default())
+    }
+
+    /// Like [`Log::open_kv`], with options (the SQLite ones do not apply).
+    pub fn open_kv_with<S: KvStore>(
+        adapter: Arc<S>,
+        db: Arc<S::Database>,
+        options: &Options,
+    ) -> Result<Log, Error> {
+        crate::check_version()?;
+        let (opts, _name) = options.to_raw()?;
+        let keep = KvKeep::new(adapter, db);
+        let (table, db) = keep.raw();
+        let mut out = ptr::null_mut();
+        // SAFETY: a complete table (copied by weft) and a database pointer,
+        // both pointing into `keep`, which the log and its iterators hold
+        // until the C log is freed; valid out pointer and options.
+        check(unsafe { sys::weft_log_open_kv(&mut out, &table, db, &opts) })?;
+        Ok(Log::from_raw(out, Some(keep)))
+    }
+
+    fn from_raw(raw: *mut sys::weft_log, keep: Keep) -> Log {
+        Log { raw: NonNull::new(raw).expect("weft returned WEFT_OK and a NULL log"), keep }
     }
 
     fn ptr(&self) -> *mut sys::weft_log {
@@ -383,6 +432,7 @@ impl Log {
         Ok(OpIter {
             raw: NonNull::new(out).expect("weft returned WEFT_OK and a NULL iterator"),
             done: false,
+            _keep: self.keep.clone(),
         })
     }
 
@@ -454,7 +504,14 @@ impl Log {
         let mut out = ptr::null_mut();
         // SAFETY: valid handle, input slice and out pointer.
         check(unsafe {
-            sys::weft_log_diff(self.ptr(), vv.as_ptr(), vv.len(), max_ops_per_batch, epoch, &mut out)
+            sys::weft_log_diff(
+                self.ptr(),
+                vv.as_ptr(),
+                vv.len(),
+                max_ops_per_batch,
+                epoch,
+                &mut out,
+            )
         })?;
         let mut batches = Vec::new();
         let mut result = Ok(());
@@ -581,6 +638,8 @@ pub(crate) fn opt_ptr<T>(value: &Option<T>) -> *const T {
 pub struct OpIter {
     raw: NonNull<sys::weft_iter>,
     done: bool,
+    /// The log's [`Keep`]: the C iterator keeps the C log open.
+    _keep: Keep,
 }
 
 // SAFETY: weft.h labels weft_iter "one thread at a time": it may be used
@@ -589,7 +648,7 @@ unsafe impl Send for OpIter {}
 
 impl Drop for OpIter {
     fn drop(&mut self) {
-        // SAFETY: we own the handle.
+        // SAFETY: we own the handle. `_keep` is dropped only after this.
         unsafe { sys::weft_iter_free(self.raw.as_ptr()) }
     }
 }

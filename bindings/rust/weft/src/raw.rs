@@ -1,6 +1,5 @@
 //! Small helpers at the FFI boundary: borrowed C memory in, owned Rust values out.
 
-
 use weft_sys as sys;
 
 use crate::types::{Op, OpId};
