@@ -477,7 +477,8 @@ int32_t weft_log_apply(weft_log* log, const uint8_t* batch, size_t batch_len, we
     if (out) *out = nullptr;
     if (!alive(log, kLogTag) || out == nullptr) return invalid("NULL argument");
     if (!bytes_ok(batch, batch_len)) return invalid("batch is NULL with a nonzero length");
-    auto decoded = weft::decode_batch(span_of(batch, batch_len));
+    // The log's own limits, enforced before anything is allocated.
+    auto decoded = weft::decode_batch(span_of(batch, batch_len), log->log->limits());
     if (!decoded) return fail(decoded.error());
     auto ack = log->log->apply(decoded.value());
     if (!ack) return fail(ack.error());

@@ -22,6 +22,9 @@ namespace weft {
 // The chunk size an owner seals by default: 16,384 ops (1 MiB of 64-byte
 // payloads), so chunk overhead is a few hundredths of a byte per op.
 inline constexpr uint64_t kDefaultChunkOps = 16384;
+// An automatic seal also ends a chunk before its payloads pass 4 MiB, so a
+// chunk stays far below any message limit whatever the payload sizes.
+inline constexpr uint64_t kChunkPayloadBudget = 4u << 20;
 
 struct LogOptions {
   // The local writer's id. Unset: the one stored with the log, or a fresh
@@ -73,6 +76,7 @@ class Log {
   Log& operator=(const Log&) = delete;
 
   ActorId actor() const { return actor_; }
+  const Limits& limits() const { return options_.limits; }
 
   // Mints the local actor's next op(s) and commits them in one transaction.
   Result<OpId> append(const AppendRequest& request);

@@ -111,6 +111,8 @@ std::unique_ptr<LogStore> make_memory_store();
 // Another handle to the memory store behind `store`, as a second connection
 // to one database file would be: each handle sees the other's commits at its
 // next transaction. INVALID_ARGUMENT if `store` is not a memory store.
+// Unlike SQLite connections, the handles of one memory store share its data
+// without locks: use them from one thread at a time, all together.
 Result<std::unique_ptr<LogStore>> memory_store_share(LogStore& store);
 
 // Test hook for the memory store: flips bits of a stored chunk's bytes in

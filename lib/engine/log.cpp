@@ -213,18 +213,19 @@ Result<Hash> Log::stored_hash(Staging& st, uint32_t actor, uint64_t counter) {
 
 Result<Code> Log::stage(Staging& st, const Op& op, const Hash& hash) {
   if (op.id.counter == 0 || !deps_canonical(op.id, op.deps)) return Code::kMalformed;
-  const uint32_t ai = intern(op.id.actor);
-  Staging::Touched& t = st.touch(ai, actors_);
-  const uint64_t max = actors_[ai].max_counter;
+  // An unknown actor is interned only once its op is applied: refused ops
+  // must leave no trace, or a peer could grow this state without bound.
+  const std::optional<uint32_t> known = find_actor(op.id.actor);
+  const uint64_t max = known ? actors_[*known].max_counter : 0;
   // Rule 2: present with the same hash is a duplicate, with another CONFLICT.
   if (op.id.counter <= max) {
-    auto h = stored_hash(st, ai, op.id.counter);
+    auto h = stored_hash(st, *known, op.id.counter);
     WEFT_TRY(h);
     return h.value() == hash ? Code::kOk : Code::kConflict;
   }
   // Rule 4: a counter gap or an absent dependency is a missing dependency.
   if (op.id.counter != max + 1) return Code::kMissingDependency;
-  uint64_t expected = op.id.counter > 1 ? actors_[ai].last_lamport + 1 : 1;
+  uint64_t expected = op.id.counter > 1 ? actors_[*known].last_lamport + 1 : 1;
   for (const OpId& d : op.deps) {
     auto di = find_actor(d.actor);
     if (!di || d.counter > actors_[*di].max_counter) return Code::kMissingDependency;
@@ -234,6 +235,8 @@ Result<Code> Log::stage(Staging& st, const Op& op, const Hash& hash) {
   }
   if (op.lamport != expected) return Code::kMalformed;
   // Rule 5: applied.
+  const uint32_t ai = known ? *known : intern(op.id.actor);
+  Staging::Touched& t = st.touch(ai, actors_);
   t.staged.push_back(static_cast<uint32_t>(st.order.size()));
   st.order.push_back({&op, hash});
   actors_[ai].max_counter = op.id.counter;
@@ -366,6 +369,7 @@ Result<OpId> Log::append(const AppendRequest& request) {
 
 Result<std::vector<OpId>> Log::append_many(std::span<const AppendRequest> requests) {
   std::lock_guard lock(mu_);
+  if (requests.empty()) return std::vector<OpId>();  // nothing to mint, nothing to write
   if (requests.size() > options_.limits.max_ops) {
     return make_error(Code::kInvalidArgument, "append: " + std::to_string(requests.size()) +
                                                   " ops, over the limit of " +
@@ -442,8 +446,24 @@ void Log::auto_seal_locked() {
   auto self = find_actor(actor_);
   // A seal that fails (BUSY, say) leaves the rows as they are; the next
   // append tries again. The append itself has committed either way.
-  while (self && actors_[*self].max_counter - actors_[*self].sealed_upto >= auto_seal_ops_) {
-    if (!seal_locked(actor_, actors_[*self].sealed_upto + auto_seal_ops_, std::nullopt)) return;
+  while (self) {
+    const ActorState& a = actors_[*self];
+    uint64_t n = 0;
+    if (!tail_.empty() && tail_.front().id.counter == a.sealed_upto + 1) {
+      // A chunk is full at auto_seal_ops_ ops, or when the next op would
+      // take its payloads past the budget.
+      uint64_t bytes = 0;
+      while (n < tail_.size() && n < auto_seal_ops_ &&
+             (n == 0 || bytes + tail_[n].payload.size() <= kChunkPayloadBudget)) {
+        bytes += tail_[n++].payload.size();
+      }
+      if (n == tail_.size() && n < auto_seal_ops_) return;  // not full yet
+    } else if (a.max_counter - a.sealed_upto >= auto_seal_ops_) {
+      n = auto_seal_ops_;  // after a reload: by count (seal refuses an oversize chunk)
+    } else {
+      return;
+    }
+    if (!seal_locked(actor_, a.sealed_upto + n, std::nullopt)) return;
   }
 }
 
@@ -695,6 +715,13 @@ Result<SealRecord> Log::seal_locked(const ActorId& actor, uint64_t last,
   }
   auto bytes = encode_chunk(chunk);
   WEFT_TRY(bytes);
+  if (bytes.value().size() > options_.limits.max_message_bytes) {
+    // No peer (and no reader with these limits) could take it.
+    return make_error(Code::kInvalidArgument,
+                      "seal: " + chunk_name(actor, chunk.index) + " would be " +
+                          std::to_string(bytes.value().size()) +
+                          " bytes, over the message limit; seal a shorter range");
+  }
   SealRecord rec = seal_record(chunk, bytes.value());
   if (expected_digest && *expected_digest != rec.digest) {
     return make_error(Code::kChecksumMismatch, "seal: " + chunk_name(actor, chunk.index) +

@@ -173,6 +173,27 @@ static void test_append_read_get(void) {
   weft_log_free(log);
 }
 
+/* A log decodes what it is sent under its own limits, not the defaults. */
+static void test_apply_uses_the_logs_limits(void) {
+  weft_log *a = memory_log(13), *strict = NULL;
+  weft_log_options o;
+  weft_bufs *batches = NULL;
+  const uint8_t *data = NULL;
+  size_t len = 0;
+  weft_ack *ack = NULL;
+  weft_log_options_init(&o, sizeof o);
+  o.max_message_bytes = 128;
+  CHECK(weft_log_open_memory(&strict, &o) == WEFT_OK);
+  append_text(a, "a payload long enough to make the batch exceed 128 bytes........");
+  CHECK(weft_log_diff(a, NULL, 0, 0, 0, &batches) == WEFT_OK);
+  CHECK(weft_bufs_at(batches, 0, &data, &len) == WEFT_OK && len > 128);
+  CHECK(weft_log_apply(strict, data, len, &ack) == WEFT_MALFORMED && ack == NULL);
+  CHECK(strstr(weft_last_error()->message, "over the limit") != NULL);
+  weft_bufs_free(batches);
+  weft_log_free(strict);
+  weft_log_free(a);
+}
+
 static void test_append_many_and_dependencies(void) {
   weft_log *log = memory_log(3);
   weft_append_request reqs[3];
@@ -429,6 +450,7 @@ int main(void) {
   test_init_respects_the_callers_size();
   test_append_read_get();
   test_append_many_and_dependencies();
+  test_apply_uses_the_logs_limits();
   test_apply_ack_and_retry();
   test_crafted_batches();
   test_chunks_and_verify();

@@ -1,6 +1,7 @@
 // The Log API: append, heads, reads, digest, diff, merge, canonical order.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <fstream>
 #include <thread>
 
@@ -174,6 +175,72 @@ TEST(Log, ManySmallMemoryLogsStaySmall) {
   }
   const size_t grown = resident_bytes() - before;
   EXPECT_LT(grown, 256u << 20) << "2,000 one-op memory logs grew the process by " << grown;
+}
+
+}  // namespace
+}  // namespace weft
+
+namespace weft {
+namespace {
+
+TEST(Log, AppendManyOfNothingWritesNothing) {
+  LogOptions o;
+  o.actor = testing::actor(1);
+  o.auto_seal_ops = 4;  // the auto-seal path read the first minted op
+  auto log = Log::open_memory(o).value();
+  auto ids = log->append_many({});
+  ASSERT_TRUE(ids.is_ok());
+  EXPECT_TRUE(ids->empty());
+  EXPECT_EQ(log->cursor(), 0u);
+}
+
+// Refused ops from unknown actors used to be interned anyway: a peer could
+// grow a log's memory without bound with batches that apply nothing.
+TEST(Log, RefusedOpsFromUnknownActorsLeaveNoTrace) {
+  auto log = testing::memory_log(1);
+  const size_t before = resident_bytes();
+  for (int b = 0; b < 500; ++b) {
+    Batch batch;
+    for (int i = 0; i < 1000; ++i) {
+      ActorId a;
+      a.bytes.fill(0x5a);
+      std::memcpy(a.bytes.data(), &b, sizeof b);
+      std::memcpy(a.bytes.data() + 8, &i, sizeof i);
+      batch.ops.push_back(testing::make_op(a, 5, 5, ""));  // a counter gap
+    }
+    auto ack = log->apply(batch);
+    ASSERT_EQ(ack->rejected.size(), 1000u);
+  }
+  EXPECT_EQ(log->cursor(), 0u);
+  EXPECT_LT(resident_bytes() - before, 32u << 20) << "500,000 refused actors were kept";
+}
+
+TEST(Log, AutoSealEndsChunksAtThePayloadBudget) {
+  LogOptions o;
+  o.actor = testing::actor(1);
+  o.auto_seal_ops = 1000;
+  auto log = Log::open_memory(o).value();
+  std::vector<uint8_t> mib(1u << 20, 7);
+  AppendRequest r;
+  r.payload = mib;
+  for (int i = 0; i < 9; ++i) ASSERT_TRUE(log->append(r).is_ok());
+  auto seals = log->seals(testing::actor(1)).value();
+  ASSERT_EQ(seals.size(), 2u);  // 4 MiB of payload each; the 9th op waits
+  EXPECT_EQ(seals[0].last - seals[0].first + 1, 4u);
+  EXPECT_EQ(seals[1].first, 5u);
+  EXPECT_TRUE(log->verify().is_ok());
+}
+
+TEST(Log, SealRefusesAChunkOverTheMessageLimit) {
+  LogOptions o;
+  o.actor = testing::actor(1);
+  o.limits.max_message_bytes = 4096;
+  auto log = Log::open_memory(o).value();
+  testing::append_n(*log, 100, std::string(100, 'p'));
+  auto r = log->seal(testing::actor(1), 100);
+  ASSERT_EQ(r.code(), Code::kInvalidArgument);
+  EXPECT_NE(r.error().message.find("message limit"), std::string::npos);
+  EXPECT_TRUE(log->seal(testing::actor(1), 10).is_ok());
 }
 
 }  // namespace
