@@ -4,6 +4,8 @@
 #include <sqlite3.h>
 
 #include <cctype>
+#include <chrono>
+#include <thread>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -271,6 +273,7 @@ class SqliteStore final : public LogStore {
   }
 
   Status setup(const SqliteOptions& o);
+  Result<LogHeader> load_in_snapshot();
   Status migrate();
   Status prepare_all();
   Result<int64_t> data_version();
@@ -322,14 +325,23 @@ Result<std::unique_ptr<LogStore>> SqliteStore::open(const std::string& path,
 #ifdef WEFT_FAULT_INJECTION
   vfs = fault_vfs_name();
 #endif
-  sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, flags, vfs);
-  std::unique_ptr<SqliteStore> store(new SqliteStore(db, path));
-  if (rc != SQLITE_OK) return store->error(rc, "open");
-  sqlite3_extended_result_codes(db, 1);
-  WEFT_TRY(store->setup(o));
-  WEFT_TRY(store->sync_actors());
-  return std::unique_ptr<LogStore>(std::move(store));
+  // Several processes opening a new file at once race to create it and to
+  // switch it to WAL, and SQLite answers some of those steps BUSY without
+  // calling the busy handler: the whole open is retried within busy_timeout.
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(o.busy_timeout_ms);
+  for (int attempt = 0;; ++attempt) {
+    sqlite3* db = nullptr;
+    int rc = sqlite3_open_v2(path.c_str(), &db, flags, vfs);
+    std::unique_ptr<SqliteStore> store(new SqliteStore(db, path));
+    if (rc != SQLITE_OK) return store->error(rc, "open");
+    sqlite3_extended_result_codes(db, 1);
+    Status s = store->setup(o);
+    if (s) s = store->sync_actors();
+    if (s) return std::unique_ptr<LogStore>(std::move(store));
+    if (s.code() != Code::kBusy || std::chrono::steady_clock::now() >= deadline) return s.error();
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(1 << std::min(attempt, 5), 20)));
+  }
 }
 
 Status SqliteStore::setup(const SqliteOptions& o) {
@@ -501,6 +513,19 @@ Result<int64_t> SqliteStore::data_version() {
 
 Result<LogHeader> SqliteStore::load() {
   WEFT_TRY(check_usable());
+  // One snapshot for the header and the actors, and data_version read
+  // before them: a commit by another connection after that read is seen by
+  // the next refresh(), never taken as already loaded.
+  const bool own_txn = sqlite3_get_autocommit(db_) != 0;
+  if (own_txn) WEFT_TRY(exec("BEGIN", "begin read"));
+  auto result = load_in_snapshot();
+  if (own_txn) sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr);
+  return result;
+}
+
+Result<LogHeader> SqliteStore::load_in_snapshot() {
+  auto version = data_version();
+  WEFT_TRY(version);
   LogHeader h;
   {
     Stmt& s = stmts_->load_log;
@@ -546,9 +571,7 @@ Result<LogHeader> SqliteStore::load() {
     if (rc != SQLITE_DONE) return error(rc, "load actors");
   }
   cache_.reset();
-  auto v = data_version();
-  WEFT_TRY(v);
-  seen_version_ = v.value();
+  seen_version_ = version.value();
   return h;
 }
 
@@ -923,10 +946,11 @@ Status SqliteTxn::commit() {
   open_ = false;
   s_.in_txn_ = false;
   s_.pending_actors_.clear();
-  // Our own commits do not change data_version; remember it as seen. The
-  // commit has happened: failing to read it only costs a reload later.
-  auto v = s_.data_version();
-  s_.seen_version_ = v ? v.value() : -1;
+  // seen_version_ needs no update: refresh() set it inside this
+  // transaction, no other connection can commit while we hold the write
+  // lock, and our own commit does not change data_version. Reading it again
+  // here would be wrong: another process may commit right after our COMMIT,
+  // and its change would be taken as already seen.
   if (WEFT_FAULT("store.after_commit")) {
     return make_error(Code::kIoError, "fault injected: store.after_commit");
   }
