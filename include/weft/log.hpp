@@ -92,6 +92,9 @@ class Log {
   Result<StoredOp> get(const OpId& id);
 
   uint64_t cursor() const;
+  // Actors this log keeps state for: writers of applied ops and actors
+  // they depend on (memory is O(this), never O(ops)).
+  size_t actor_count() const;
   uint32_t epoch() const;
   // Raises the capability epoch (durably); lowering it is INVALID_ARGUMENT.
   Status set_epoch(uint32_t epoch);

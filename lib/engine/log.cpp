@@ -487,6 +487,11 @@ uint64_t Log::cursor() const {
   return cursor_;
 }
 
+size_t Log::actor_count() const {
+  std::lock_guard lock(mu_);
+  return actors_.size();
+}
+
 uint32_t Log::epoch() const {
   std::lock_guard lock(mu_);
   return epoch_;
