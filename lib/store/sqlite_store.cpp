@@ -109,6 +109,14 @@ Code code_of(int rc) {
       return Code::kPermissionDenied;
     case SQLITE_CONSTRAINT:
     case SQLITE_MISMATCH:
+    // weft's SQL is fixed: a statement that fails to prepare or run means
+    // the file's schema is not the one weft wrote.
+    case SQLITE_ERROR:
+    case SQLITE_SCHEMA:
+    // A row weft wrote is missing (DONE where a ROW was due), or the other
+    // way round: the file's tables disagree with each other.
+    case SQLITE_ROW:
+    case SQLITE_DONE:
       return Code::kCorrupt;
     default:
       return Code::kInternal;
@@ -411,6 +419,10 @@ Status SqliteStore::migrate() {
   if (rc != SQLITE_OK || s.step() != SQLITE_ROW) return fail(error(rc, "read user_version"));
   const int64_t version = s.i64(0);
   s.done();
+  if (version < 0) {
+    return fail(make_error(Code::kCorrupt, "sqlite: " + path_ + " has schema version " +
+                                               std::to_string(version) + ", which no weft wrote"));
+  }
   if (version > kSqliteSchemaVersion) {
     return fail(make_error(Code::kUnsupportedVersion,
                            "sqlite: " + path_ + " has schema version " + std::to_string(version) +

@@ -132,6 +132,16 @@ TEST_F(SqliteStoreTest, NewerSchemaIsUnsupportedNamingBothVersions) {
   EXPECT_NE(r.error().message.find(std::to_string(kSqliteSchemaVersion)), std::string::npos);
 }
 
+// Found by the sqlite_open fuzzer: a negative user_version indexed the
+// migration table out of bounds.
+TEST_F(SqliteStoreTest, NegativeSchemaVersionIsCorrupt) {
+  { auto log = open(1); }
+  sql("PRAGMA user_version = -33554431");
+  auto r = open_sqlite_store(path_);
+  ASSERT_EQ(r.code(), Code::kCorrupt);
+  EXPECT_NE(r.error().message.find("-33554431"), std::string::npos);
+}
+
 TEST_F(SqliteStoreTest, ForeignDatabaseIsRefused) {
   sql("CREATE TABLE notes(x)");
   auto r = open_sqlite_store(path_);
