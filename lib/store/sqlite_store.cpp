@@ -299,6 +299,9 @@ class SqliteStore final : public LogStore {
   // Reads actor numbers this connection has not seen yet.
   Status sync_actors();
   Result<StoredOp> row_to_op(Stmt& s);
+  // Binds (log, actor number, counter) to a by-id statement and steps it:
+  // true with a row ready, false if the actor or the op is not here.
+  Result<bool> find_row(Stmt& s, const OpId& id);
   Result<const Chunk*> chunk_for(int64_t actor_no, uint64_t index);
 
   sqlite3* db_;
@@ -668,20 +671,26 @@ Result<StoredOp> SqliteStore::row_to_op(Stmt& s) {
   return out;
 }
 
-Result<std::optional<OpMeta>> SqliteStore::op_meta(const OpId& id) {
+Result<bool> SqliteStore::find_row(Stmt& s, const OpId& id) {
   WEFT_TRY(check_usable());
-  auto found = actor_no(id.actor);
-  WEFT_TRY(found);
-  auto no = found.value();
-  if (!no) return std::optional<OpMeta>();
+  auto no = actor_no(id.actor);
+  WEFT_TRY(no);
+  if (!no.value()) return false;
+  s.bind(1, log_id_);
+  s.bind(2, *no.value());
+  s.bind(3, s64(id.counter));
+  const int rc = s.step();
+  if (rc == SQLITE_DONE) return false;
+  if (rc != SQLITE_ROW) return error(rc, "read op " + id.to_string());
+  return true;
+}
+
+Result<std::optional<OpMeta>> SqliteStore::op_meta(const OpId& id) {
   Stmt& s = stmts_->op_meta;
   Using u(s);
-  s.bind(1, log_id_);
-  s.bind(2, *no);
-  s.bind(3, s64(id.counter));
-  int rc = s.step();
-  if (rc == SQLITE_DONE) return std::optional<OpMeta>();
-  if (rc != SQLITE_ROW) return error(rc, "read op " + id.to_string());
+  auto found = find_row(s, id);
+  WEFT_TRY(found);
+  if (!found.value()) return std::optional<OpMeta>();
   OpMeta m;
   if (!read_fixed(s.blob(0), m.hash)) {
     return make_error(Code::kCorrupt, "sqlite: op " + id.to_string() + ": hash is damaged");
@@ -692,19 +701,11 @@ Result<std::optional<OpMeta>> SqliteStore::op_meta(const OpId& id) {
 }
 
 Result<std::optional<StoredOp>> SqliteStore::get_op(const OpId& id) {
-  WEFT_TRY(check_usable());
-  auto found = actor_no(id.actor);
-  WEFT_TRY(found);
-  auto no = found.value();
-  if (!no) return std::optional<StoredOp>();
   Stmt& s = stmts_->get_op;
   Using u(s);
-  s.bind(1, log_id_);
-  s.bind(2, *no);
-  s.bind(3, s64(id.counter));
-  int rc = s.step();
-  if (rc == SQLITE_DONE) return std::optional<StoredOp>();
-  if (rc != SQLITE_ROW) return error(rc, "read op " + id.to_string());
+  auto found = find_row(s, id);
+  WEFT_TRY(found);
+  if (!found.value()) return std::optional<StoredOp>();
   auto op = row_to_op(s);
   WEFT_TRY(op);
   return std::optional<StoredOp>(std::move(op.value()));
