@@ -96,8 +96,17 @@ class Log {
   // they depend on (memory is O(this), never O(ops)).
   size_t actor_count() const;
   uint32_t epoch() const;
-  // Raises the capability epoch (durably); lowering it is INVALID_ARGUMENT.
+  // Raises the capability epoch, durably even across power loss (the
+  // store's synced write) before it returns; lowering it is INVALID_ARGUMENT.
   Status set_epoch(uint32_t epoch);
+
+  // The outbox's durable state for a sync peer named by the application
+  // (1 to kMaxPeerNameBytes bytes): zeros for a peer never recorded.
+  Result<PeerState> peer(std::string_view name);
+  // Stores `state` for `name` in one transaction and returns what was
+  // stored: the acked cursor never moves backward (a lower one keeps the
+  // stored value, S09); one past the log's cursor is INVALID_ARGUMENT.
+  Result<PeerState> record_peer(std::string_view name, const PeerState& state);
 
   VersionVector version_vector() const;
   // Ops nothing else here depends on, sorted.
@@ -137,7 +146,9 @@ class Log {
 
   Log(std::unique_ptr<LogStore> store, LogOptions options, ActorId actor);
   void load_header(const LogHeader& header);
-  Result<std::unique_ptr<StoreTxn>> begin();
+  // A write transaction, reloading state first if another writer moved
+  // the store; `synced`: one that survives power loss (an epoch bump).
+  Result<std::unique_ptr<StoreTxn>> begin(bool synced = false);
   uint32_t intern(const ActorId& actor);
   std::optional<uint32_t> find_actor(const ActorId& actor) const;
   // Appends the heads, sorted, leaving out actor index `skip`.

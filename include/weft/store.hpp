@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "weft/status.hpp"
@@ -54,6 +55,18 @@ struct OpMeta {
   uint64_t cursor = 0;
 };
 
+// What a log remembers about one sync peer: the outbox's durable state
+// (docs/sync.md). Peers are named by the application.
+struct PeerState {
+  uint64_t acked_cursor = 0;     // every op at a local cursor <= this is at the peer
+  uint32_t attempts = 0;         // failed attempts since the last progress
+  uint64_t next_attempt_ms = 0;  // wall clock (ms since 1970) of the next attempt; 0: now
+
+  bool operator==(const PeerState&) const = default;
+};
+
+inline constexpr size_t kMaxPeerNameBytes = 256;
+
 struct StoredChunk {
   SealRecord seal;
   std::vector<uint8_t> bytes;
@@ -76,6 +89,7 @@ class StoreTxn {
   virtual Status put_local_actor(const ActorId& actor) = 0;
   // Sealed chunks are immutable: the engine never rewrites (actor, index).
   virtual Status put_chunk(const SealRecord& seal, std::span<const uint8_t> bytes) = 0;
+  virtual Status put_peer(std::string_view peer, const PeerState& state) = 0;
 
   // All writes become durable and visible together, or none does.
   virtual Status commit() = 0;
@@ -97,7 +111,14 @@ class LogStore {
                             std::vector<StoredOp>& out) = 0;
   virtual Result<std::optional<StoredChunk>> get_chunk(const ActorId& actor, uint64_t index) = 0;
 
+  // nullopt if nothing was ever stored for `peer`.
+  virtual Result<std::optional<PeerState>> get_peer(std::string_view peer) = 0;
+
   virtual Result<std::unique_ptr<StoreTxn>> begin_write() = 0;
+  // A transaction whose commit also survives power loss, whatever the
+  // store's usual durability (SQLite: synchronous=FULL for this commit).
+  // Used where an acknowledgement promises that much: an epoch bump.
+  virtual Result<std::unique_ptr<StoreTxn>> begin_synced_write() { return begin_write(); }
 
   // How many of its own ops a writer should gather before sealing a chunk
   // automatically; 0 means never (the memory store keeps chunks beside the

@@ -135,8 +135,8 @@ void Log::load_header(const LogHeader& header) {
   std::sort(actor_index_.begin(), actor_index_.end());
 }
 
-Result<std::unique_ptr<StoreTxn>> Log::begin() {
-  auto txn = store_->begin_write();
+Result<std::unique_ptr<StoreTxn>> Log::begin(bool synced) {
+  auto txn = synced ? store_->begin_synced_write() : store_->begin_write();
   WEFT_TRY(txn);
   if (reload_) {
     // A write failed: whether or not it reached the store, what the store
@@ -499,7 +499,8 @@ uint32_t Log::epoch() const {
 
 Status Log::set_epoch(uint32_t epoch) {
   std::lock_guard lock(mu_);
-  auto txn = begin();
+  // Durable before it is acknowledged, even across power loss (S22).
+  auto txn = begin(/*synced=*/true);
   WEFT_TRY(txn);
   if (epoch < epoch_) {
     return make_error(Code::kInvalidArgument, "epoch " + std::to_string(epoch) +
@@ -515,6 +516,50 @@ Status Log::set_epoch(uint32_t epoch) {
   }
   epoch_ = epoch;
   return Status::ok();
+}
+
+namespace {
+Status check_peer_name(std::string_view peer) {
+  if (peer.empty() || peer.size() > kMaxPeerNameBytes) {
+    return make_error(Code::kInvalidArgument,
+                      "peer name must be 1 to " + std::to_string(kMaxPeerNameBytes) +
+                          " bytes, got " + std::to_string(peer.size()));
+  }
+  return Status::ok();
+}
+}  // namespace
+
+Result<PeerState> Log::peer(std::string_view name) {
+  WEFT_TRY(check_peer_name(name));
+  std::lock_guard lock(mu_);
+  auto p = store_->get_peer(name);
+  WEFT_TRY(p);
+  return p.value().value_or(PeerState{});
+}
+
+Result<PeerState> Log::record_peer(std::string_view name, const PeerState& state) {
+  WEFT_TRY(check_peer_name(name));
+  std::lock_guard lock(mu_);
+  auto txn = begin();
+  WEFT_TRY(txn);
+  if (state.acked_cursor > cursor_) {
+    return make_error(Code::kInvalidArgument,
+                      "peer " + std::string(name) + ": acked cursor " +
+                          std::to_string(state.acked_cursor) + " is past the log's cursor " +
+                          std::to_string(cursor_));
+  }
+  auto old = store_->get_peer(name);
+  WEFT_TRY(old);
+  PeerState next = state;
+  // A stale or replayed ack never moves the acked cursor backward (S09).
+  if (old.value()) next.acked_cursor = std::max(next.acked_cursor, old.value()->acked_cursor);
+  Status s = txn.value()->put_peer(name, next);
+  if (s) s = txn.value()->commit();
+  if (!s) {
+    reload_ = true;
+    return s.error();
+  }
+  return next;
 }
 
 VersionVector Log::version_vector() const {

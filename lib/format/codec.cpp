@@ -173,9 +173,9 @@ auto with_aligned(std::span<const uint8_t> bytes, F&& decode) {
   return decode(std::span(reinterpret_cast<const uint8_t*>(copy.data()), bytes.size()));
 }
 
-Result<const wire::Message*> open_message(std::span<const uint8_t> bytes, const Limits& limits,
-                                          wire::Body expected) {
-  const char* name = wire::EnumNameBody(expected);
+// Size, identifier, structure and version: what every message must pass.
+Result<const wire::Message*> verify_message(std::span<const uint8_t> bytes, const Limits& limits,
+                                            const char* name) {
   if (bytes.size() > limits.max_message_bytes) {
     return malformed(std::string(name) + ": message is " + std::to_string(bytes.size()) +
                      " bytes, over the limit of " + std::to_string(limits.max_message_bytes));
@@ -197,9 +197,17 @@ Result<const wire::Message*> open_message(std::span<const uint8_t> bytes, const 
                           std::to_string(msg->format_version()) + ", this build reads up to " +
                           std::to_string(kFormatVersion));
   }
-  if (msg->body_type() != expected || msg->body() == nullptr) {
-    const char* got = msg->body_type() <= wire::Body::MAX ? wire::EnumNameBody(msg->body_type())
-                                                          : "unknown";
+  return msg;
+}
+
+Result<const wire::Message*> open_message(std::span<const uint8_t> bytes, const Limits& limits,
+                                          wire::Body expected) {
+  const char* name = wire::EnumNameBody(expected);
+  auto msg = verify_message(bytes, limits, name);
+  WEFT_TRY(msg);
+  if (msg.value()->body_type() != expected || msg.value()->body() == nullptr) {
+    const auto type = msg.value()->body_type();
+    const char* got = type <= wire::Body::MAX ? wire::EnumNameBody(type) : "unknown";
     return malformed(std::string("message: body is ") + (*got ? got : "NONE") + ", expected " +
                      name);
   }
@@ -460,6 +468,41 @@ Status decode_id_runs(const fb::Vector<const wire::CounterRun*>* runs,
   return Status::ok();
 }
 
+// A version vector as sorted ClockEntry structs (absent when empty).
+fb::Offset<fb::Vector<const wire::ClockEntry*>> build_clock(fb::FlatBufferBuilder& fbb,
+                                                             const VersionVector& vv) {
+  if (vv.size() == 0) return 0;
+  std::vector<wire::ClockEntry> entries(vv.size());
+  for (size_t i = 0; i < vv.size(); ++i) {
+    std::memcpy(entries[i].mutable_actor().mutable_b()->Data(), vv.entries()[i].first.bytes.data(),
+                kActorIdSize);
+    entries[i].mutate_counter(vv.entries()[i].second);
+  }
+  return fbb.CreateVectorOfStructs(entries);
+}
+
+Status decode_clock(const fb::Vector<const wire::ClockEntry*>* entries, const Limits& limits,
+                    const std::string& where, VersionVector& vv) {
+  if (entries == nullptr) return Status::ok();
+  WEFT_TRY(check_aligned(entries, where));
+  if (entries->size() > limits.max_actors) {
+    return malformed(where + ": over the limit of " + std::to_string(limits.max_actors) +
+                     " actors");
+  }
+  ActorId prev;
+  for (uint32_t i = 0; i < entries->size(); ++i) {
+    const wire::ClockEntry* e = entries->Get(i);
+    ActorId a;
+    std::memcpy(a.bytes.data(), e->actor().b()->Data(), kActorIdSize);
+    const std::string at = where + "[" + std::to_string(i) + "]";
+    if (e->counter() == 0) return malformed(at + ".counter: 0");
+    if (i > 0 && !(prev < a)) return malformed(at + ".actor: not sorted or repeated");
+    vv.set(a, e->counter());
+    prev = a;
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- public
@@ -599,14 +642,7 @@ Result<Chunk> decode_chunk(std::span<const uint8_t> input, const Limits& limits)
 
 Bytes encode_version_vector(const VersionVector& vv) {
   fb::FlatBufferBuilder fbb(64 + vv.size() * 24);
-  std::vector<wire::ClockEntry> entries(vv.size());
-  for (size_t i = 0; i < vv.size(); ++i) {
-    std::memcpy(entries[i].mutable_actor().mutable_b()->Data(), vv.entries()[i].first.bytes.data(),
-                kActorIdSize);
-    entries[i].mutate_counter(vv.entries()[i].second);
-  }
-  auto v = entries.empty() ? 0 : fbb.CreateVectorOfStructs(entries);
-  auto body = wire::CreateVersionVector(fbb, v);
+  auto body = wire::CreateVersionVector(fbb, build_clock(fbb, vv));
   return finish(fbb, wire::Body::VersionVector, body.Union());
 }
 
@@ -614,26 +650,154 @@ Result<VersionVector> decode_version_vector(std::span<const uint8_t> input, cons
   return with_aligned(input, [&](std::span<const uint8_t> bytes) -> Result<VersionVector> {
     auto msg = open_message(bytes, limits, wire::Body::VersionVector);
     WEFT_TRY(msg);
-    const auto* entries = msg.value()->body_as_VersionVector()->entries();
     VersionVector vv;
-    if (entries == nullptr) return vv;
-    WEFT_TRY(check_aligned(entries, "version_vector.entries"));
-    if (entries->size() > limits.max_actors) {
-      return malformed("version_vector.entries: over the limit of " +
-                       std::to_string(limits.max_actors) + " actors");
-    }
-    ActorId prev;
-    for (uint32_t i = 0; i < entries->size(); ++i) {
-      const wire::ClockEntry* e = entries->Get(i);
-      ActorId a;
-      std::memcpy(a.bytes.data(), e->actor().b()->Data(), kActorIdSize);
-      const std::string at = "version_vector.entries[" + std::to_string(i) + "]";
-      if (e->counter() == 0) return malformed(at + ".counter: 0");
-      if (i > 0 && !(prev < a)) return malformed(at + ".actor: not sorted or repeated");
-      vv.set(a, e->counter());
-      prev = a;
-    }
+    WEFT_TRY(decode_clock(msg.value()->body_as_VersionVector()->entries(), limits,
+                          "version_vector.entries", vv));
     return vv;
+  });
+}
+
+Result<MessageKind> message_kind(std::span<const uint8_t> input, const Limits& limits) {
+  return with_aligned(input, [&](std::span<const uint8_t> bytes) -> Result<MessageKind> {
+    auto msg = verify_message(bytes, limits, "message");
+    WEFT_TRY(msg);
+    const auto type = msg.value()->body_type();
+    if (type == wire::Body::NONE || msg.value()->body() == nullptr) {
+      return malformed("message: no body");
+    }
+    if (type > wire::Body::MAX) {
+      return malformed("message: body " + std::to_string(static_cast<unsigned>(type)) +
+                       " is unknown to this build");
+    }
+    return static_cast<MessageKind>(type);
+  });
+}
+
+Bytes encode_hello(const Hello& hello) {
+  fb::FlatBufferBuilder fbb(128 + hello.log_id.size() + hello.token.size() +
+                            hello.version_vector.size() * 24);
+  auto clock = build_clock(fbb, hello.version_vector);
+  auto token = hello.token.empty() ? 0 : fbb.CreateVector(hello.token);
+  auto log_id = hello.log_id.empty() ? 0 : fbb.CreateString(hello.log_id);
+  auto body = wire::CreateHello(fbb, log_id, token, clock, hello.cursor, hello.epoch, hello.flags);
+  return finish(fbb, wire::Body::Hello, body.Union());
+}
+
+Result<Hello> decode_hello(std::span<const uint8_t> input, const Limits& limits) {
+  return with_aligned(input, [&](std::span<const uint8_t> bytes) -> Result<Hello> {
+    auto msg = open_message(bytes, limits, wire::Body::Hello);
+    WEFT_TRY(msg);
+    const wire::Hello* h = msg.value()->body_as_Hello();
+    Hello out;
+    if (h->log_id() != nullptr) {
+      if (h->log_id()->size() > kMaxLogIdBytes) {
+        return malformed("hello.log_id: " + std::to_string(h->log_id()->size()) +
+                         " bytes, over the limit of " + std::to_string(kMaxLogIdBytes));
+      }
+      out.log_id = h->log_id()->str();
+    }
+    if (h->token() != nullptr) {
+      if (h->token()->size() > kMaxTokenBytes) {
+        return malformed("hello.token: " + std::to_string(h->token()->size()) +
+                         " bytes, over the limit of " + std::to_string(kMaxTokenBytes));
+      }
+      out.token.assign(h->token()->begin(), h->token()->end());
+    }
+    WEFT_TRY(decode_clock(h->version_vector(), limits, "hello.version_vector", out.version_vector));
+    out.cursor = h->cursor();
+    out.epoch = h->epoch();
+    if ((h->flags() & ~(kHelloPush | kHelloAccept)) != 0) {
+      return malformed("hello.flags: unknown bits " + std::to_string(h->flags()));
+    }
+    out.flags = h->flags();
+    return out;
+  });
+}
+
+Bytes encode_chunks(const ChunksMessage& chunks) {
+  size_t total = 0;
+  std::vector<uint32_t> sizes;
+  sizes.reserve(chunks.chunks.size());
+  for (const Bytes& c : chunks.chunks) {
+    total += c.size();
+    sizes.push_back(static_cast<uint32_t>(c.size()));
+  }
+  fb::FlatBufferBuilder fbb(128 + total + sizes.size() * 4);
+  uint8_t* dst = nullptr;
+  auto blob = fbb.CreateUninitializedVector(total, &dst);
+  for (const Bytes& c : chunks.chunks) {
+    if (!c.empty()) std::memcpy(dst, c.data(), c.size());
+    dst += c.size();
+  }
+  auto sizes_v = fbb.CreateVector(sizes);
+  auto body = wire::CreateChunks(fbb, chunks.batch_id, chunks.seq, sizes_v, blob);
+  return finish(fbb, wire::Body::Chunks, body.Union());
+}
+
+Result<ChunksMessage> decode_chunks(std::span<const uint8_t> input, const Limits& limits) {
+  return with_aligned(input, [&](std::span<const uint8_t> bytes) -> Result<ChunksMessage> {
+    auto msg = open_message(bytes, limits, wire::Body::Chunks);
+    WEFT_TRY(msg);
+    const wire::Chunks* c = msg.value()->body_as_Chunks();
+    ChunksMessage out;
+    out.batch_id = c->batch_id();
+    out.seq = c->seq();
+    const auto* sizes = c->chunk_sizes();
+    const auto* blob = c->chunk_bytes();
+    const size_t n = sizes ? sizes->size() : 0;
+    const size_t have = blob ? blob->size() : 0;
+    if (n == 0) return malformed("chunks.chunk_sizes: no chunks");
+    if (n > limits.max_ops) {
+      return malformed("chunks.chunk_sizes: " + std::to_string(n) + " chunks, over the limit of " +
+                       std::to_string(limits.max_ops));
+    }
+    uint64_t sum = 0;
+    for (uint32_t i = 0; i < n; ++i) {
+      if (sizes->Get(i) < 8) {
+        return malformed("chunks.chunk_sizes[" + std::to_string(i) + "]: " +
+                         std::to_string(sizes->Get(i)) + " bytes cannot hold a chunk");
+      }
+      sum += sizes->Get(i);
+    }
+    if (sum != have) {
+      return malformed("chunks.chunk_bytes: " + std::to_string(have) + " bytes, the sizes add to " +
+                       std::to_string(sum));
+    }
+    out.chunks.reserve(n);
+    size_t at = 0;
+    for (uint32_t i = 0; i < n; ++i) {
+      out.chunks.emplace_back(blob->data() + at, blob->data() + at + sizes->Get(i));
+      at += sizes->Get(i);
+    }
+    return out;
+  });
+}
+
+Bytes encode_error(const Error& error) {
+  fb::FlatBufferBuilder fbb(128 + std::min(error.message.size(), kMaxErrorMessageBytes));
+  auto text = fbb.CreateString(error.message.data(),
+                               std::min(error.message.size(), kMaxErrorMessageBytes));
+  auto body = wire::CreateError(fbb, static_cast<uint32_t>(error.code), text);
+  return finish(fbb, wire::Body::Error, body.Union());
+}
+
+Result<ErrorMessage> decode_error(std::span<const uint8_t> input, const Limits& limits) {
+  return with_aligned(input, [&](std::span<const uint8_t> bytes) -> Result<ErrorMessage> {
+    auto msg = open_message(bytes, limits, wire::Body::Error);
+    WEFT_TRY(msg);
+    const wire::Error* e = msg.value()->body_as_Error();
+    if (e->code() == 0 || e->code() >= kCodeCount) {
+      return malformed("error.code: " + std::to_string(e->code()) + " is not an error code");
+    }
+    ErrorMessage out{{static_cast<Code>(e->code()), {}}};
+    if (e->message() != nullptr) {
+      if (e->message()->size() > kMaxErrorMessageBytes) {
+        return malformed("error.message: over the limit of " +
+                         std::to_string(kMaxErrorMessageBytes) + " bytes");
+      }
+      out.error.message = e->message()->str();
+    }
+    return out;
   });
 }
 

@@ -82,6 +82,9 @@ class FailingStore final : public LogStore {
   Result<std::optional<StoredChunk>> get_chunk(const ActorId& a, uint64_t i) override {
     return inner_->get_chunk(a, i);
   }
+  Result<std::optional<PeerState>> get_peer(std::string_view peer) override {
+    return inner_->get_peer(peer);
+  }
   Result<std::unique_ptr<StoreTxn>> begin_write() override {
     auto t = inner_->begin_write();
     WEFT_TRY(t);
@@ -114,6 +117,10 @@ class FailingStore final : public LogStore {
     Status put_chunk(const SealRecord& r, std::span<const uint8_t> b) override {
       WEFT_TRY(s_.tick("put_chunk"));
       return inner_->put_chunk(r, b);
+    }
+    Status put_peer(std::string_view p, const PeerState& st) override {
+      WEFT_TRY(s_.tick("put_peer"));
+      return inner_->put_peer(p, st);
     }
     Status commit() override {
       WEFT_TRY(s_.tick("commit"));

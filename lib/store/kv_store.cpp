@@ -7,6 +7,7 @@
 //   "o" cursor u64             op: actor, counter, lamport, kind, ts, deps, payload, hash
 //   "i" actor[16] counter u64  cursor u64 (the id index)
 //   "c" actor[16] index u64    chunk: first, last, prev digest, digest, bytes
+//   "p" peer name              PeerState: acked cursor u64, attempts u32, next attempt u64
 #include "weft/kv_store.hpp"
 
 #include <cstring>
@@ -96,6 +97,12 @@ class In {
 };
 
 Bytes key(char tag) { return Bytes{static_cast<uint8_t>(tag)}; }
+Bytes peer_key(std::string_view peer) {
+  Bytes k(1 + peer.size());
+  k[0] = 'p';
+  if (!peer.empty()) std::memcpy(k.data() + 1, peer.data(), peer.size());
+  return k;
+}
 Bytes key(char tag, const ActorId& a) { return Out().u8(tag).raw(a.bytes).take(); }
 Bytes key(char tag, uint64_t n) { return Out().u8(tag).be64(n).take(); }
 Bytes key(char tag, const ActorId& a, uint64_t n) {
@@ -266,6 +273,19 @@ class KvLogStore final : public LogStore {
     return std::optional<StoredChunk>(std::move(c));
   }
 
+  Result<std::optional<PeerState>> get_peer(std::string_view peer) override {
+    auto raw = c_->get(peer_key(peer));
+    WEFT_TRY(raw);
+    if (!raw.value()) return std::optional<PeerState>();
+    In in(*raw.value());
+    PeerState p;
+    p.acked_cursor = in.le64();
+    p.attempts = in.le32();
+    p.next_attempt_ms = in.le64();
+    if (!in.ok()) return damaged("peer record");
+    return std::optional<PeerState>(p);
+  }
+
   Result<std::unique_ptr<StoreTxn>> begin_write() override;
 
   KvConnection& connection() { return *c_; }
@@ -324,6 +344,10 @@ class KvTxn final : public StoreTxn {
     return s_.c_->put(key('c', r.actor, r.index),
                       Out().le64(r.first).le64(r.last).raw(r.prev_digest).raw(r.digest)
                           .le64(bytes.size()).raw(bytes).take());
+  }
+  Status put_peer(std::string_view peer, const PeerState& p) override {
+    return s_.c_->put(peer_key(peer),
+                      Out().le64(p.acked_cursor).le32(p.attempts).le64(p.next_attempt_ms).take());
   }
   Status commit() override {
     if (header_dirty_) {

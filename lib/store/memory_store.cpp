@@ -108,8 +108,10 @@ struct Pending {
   std::optional<std::pair<uint64_t, uint32_t>> header;
   std::optional<ActorId> local_actor;
   std::vector<StoredChunk> chunks;
+  std::vector<std::pair<std::string, PeerState>> peers;
 
   void clear() {
+    peers.clear();
     ops.clear();
     actors.clear();
     header.reset();
@@ -147,6 +149,10 @@ class MemoryTxn final : public StoreTxn {
   }
   Status put_chunk(const SealRecord& seal, std::span<const uint8_t> bytes) override {
     p_.chunks.push_back({seal, std::vector<uint8_t>(bytes.begin(), bytes.end())});
+    return Status::ok();
+  }
+  Status put_peer(std::string_view peer, const PeerState& state) override {
+    p_.peers.emplace_back(std::string(peer), state);
     return Status::ok();
   }
   Status commit() override;
@@ -204,6 +210,12 @@ class MemoryStore {
     auto it = chunks_.find({actor, index});
     if (it == chunks_.end()) return std::optional<StoredChunk>();
     return std::optional<StoredChunk>(it->second);
+  }
+
+  Result<std::optional<PeerState>> get_peer(std::string_view peer) {
+    auto it = peers_.find(std::string(peer));
+    if (it == peers_.end()) return std::optional<PeerState>();
+    return std::optional<PeerState>(it->second);
   }
 
   uint64_t generation() const { return generation_; }
@@ -273,6 +285,7 @@ class MemoryStore {
   uint64_t cursor_ = 0;
   uint32_t epoch_ = 0;
   std::optional<ActorId> local_actor_;
+  std::map<std::string, PeerState> peers_;
   uint64_t generation_ = 0;  // commits so far
   Pending pending_;
 };
@@ -298,6 +311,9 @@ class MemoryHandle final : public LogStore {
   }
   Result<std::optional<StoredChunk>> get_chunk(const ActorId& actor, uint64_t index) override {
     return store_->get_chunk(actor, index);
+  }
+  Result<std::optional<PeerState>> get_peer(std::string_view peer) override {
+    return store_->get_peer(peer);
   }
   Result<std::unique_ptr<StoreTxn>> begin_write() override {
     return std::unique_ptr<StoreTxn>(new MemoryTxn(*this, *store_, store_->pending_));
@@ -357,6 +373,7 @@ Status MemoryTxn::commit() {
     s.epoch_ = p_.header->second;
   }
   if (p_.local_actor) s.local_actor_ = p_.local_actor;
+  for (auto& [peer, state] : p_.peers) s.peers_[peer] = state;
   handle_.seen_ = ++s.generation_;
   return Status::ok();
 }

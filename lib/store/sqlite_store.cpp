@@ -200,6 +200,7 @@ class SqliteTxn final : public StoreTxn {
   Status put_header(uint64_t cursor, uint32_t epoch) override;
   Status put_local_actor(const ActorId& actor) override;
   Status put_chunk(const SealRecord& seal, std::span<const uint8_t> bytes) override;
+  Status put_peer(std::string_view peer, const PeerState& state) override;
   Status commit() override;
 
  private:
@@ -227,7 +228,9 @@ class SqliteStore final : public LogStore {
   Status read_actor(const ActorId& actor, uint64_t first, size_t max,
                     std::vector<StoredOp>& out) override;
   Result<std::optional<StoredChunk>> get_chunk(const ActorId& actor, uint64_t index) override;
+  Result<std::optional<PeerState>> get_peer(std::string_view peer) override;
   Result<std::unique_ptr<StoreTxn>> begin_write() override;
+  Result<std::unique_ptr<StoreTxn>> begin_synced_write() override;
   uint64_t preferred_seal_ops() const override { return kDefaultChunkOps; }
 
   Result<int64_t> pragma(std::string_view name) {
@@ -252,6 +255,7 @@ class SqliteStore final : public LogStore {
     Stmt load_log, load_actors, new_actors, insert_actor_no, put_actor, put_header, put_local_actor;
     Stmt insert_op, op_meta, get_op, read_range, read_actor;
     Stmt insert_chunk, seal_rows, get_chunk;
+    Stmt get_peer, put_peer;
   };
 
   SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
@@ -314,6 +318,14 @@ class SqliteStore final : public LogStore {
   int64_t seen_version_ = -1;
   bool poisoned_ = false;
   bool in_txn_ = false;
+  bool synchronous_full_ = false;  // the connection's setting outside synced writes
+  bool synced_txn_ = false;        // the open transaction runs at synchronous=FULL
+  // Puts synchronous back to the connection's setting after a synced write.
+  void end_synced() {
+    if (!synced_txn_) return;
+    synced_txn_ = false;
+    if (!synchronous_full_) (void)exec("PRAGMA synchronous=NORMAL", "restore synchronous");
+  }
   // The last sealed chunk read, decoded and verified: range reads of sealed
   // ops touch the same chunk many times in a row.
   struct CachedChunk {
@@ -380,6 +392,7 @@ Status SqliteStore::setup(const SqliteOptions& o) {
   WEFT_TRY(exec("PRAGMA journal_mode=WAL", "set WAL journal"));
   WEFT_TRY(exec(o.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
                 "set synchronous"));
+  synchronous_full_ = o.synchronous_full;
   WEFT_TRY(migrate());
   WEFT_TRY(prepare_all());
   // Find or create the log.
@@ -492,6 +505,13 @@ Status SqliteStore::prepare_all() {
       {&s.get_chunk,
        "SELECT first, last, prev_digest, digest, bytes FROM chunks"
        " WHERE log_id = ?1 AND actor_no = ?2 AND idx = ?3"},
+      {&s.get_peer,
+       "SELECT acked_cursor, attempts, next_attempt_ms FROM peers WHERE log_id = ?1 AND peer = ?2"},
+      {&s.put_peer,
+       "INSERT INTO peers(log_id, peer, acked_cursor, attempts, next_attempt_ms)"
+       " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(log_id, peer) DO UPDATE SET"
+       " acked_cursor = excluded.acked_cursor, attempts = excluded.attempts,"
+       " next_attempt_ms = excluded.next_attempt_ms"},
   };
   for (auto [stmt, sql] : all) {
     int rc = stmt->prepare(db_, sql);
@@ -790,11 +810,38 @@ Result<std::unique_ptr<StoreTxn>> SqliteStore::begin_write() {
   return std::unique_ptr<StoreTxn>(new SqliteTxn(*this));
 }
 
+Result<std::unique_ptr<StoreTxn>> SqliteStore::begin_synced_write() {
+  WEFT_TRY(check_usable());
+  if (in_txn_) return make_error(Code::kInternal, "sqlite: a write transaction is already open");
+  if (!synchronous_full_) WEFT_TRY(exec("PRAGMA synchronous=FULL", "set synchronous for a synced write"));
+  synced_txn_ = true;
+  auto txn = begin_write();
+  if (!txn) end_synced();
+  return txn;
+}
+
+Result<std::optional<PeerState>> SqliteStore::get_peer(std::string_view peer) {
+  WEFT_TRY(check_usable());
+  Stmt& s = stmts_->get_peer;
+  Using u(s);
+  s.bind(1, log_id_);
+  sqlite3_bind_text(s.get(), 2, peer.data(), static_cast<int>(peer.size()), SQLITE_STATIC);
+  int rc = s.step();
+  if (rc == SQLITE_DONE) return std::optional<PeerState>();
+  if (rc != SQLITE_ROW) return error(rc, "read peer");
+  PeerState p;
+  p.acked_cursor = u64(s.i64(0));
+  p.attempts = static_cast<uint32_t>(s.i64(1));
+  p.next_attempt_ms = u64(s.i64(2));
+  return std::optional<PeerState>(p);
+}
+
 SqliteTxn::~SqliteTxn() {
   if (!open_) return;
   Stmt& s = s_.stmts_->rollback;
   s.step();
   s.done();
+  s_.end_synced();
   // Actor numbers handed out inside the rolled-back transaction are void.
   for (const ActorId& a : s_.pending_actors_) s_.actor_nos_.erase(a);
   s_.actors_.resize(s_.actors_.size() - s_.pending_actors_.size());
@@ -947,6 +994,20 @@ Status SqliteTxn::put_chunk(const SealRecord& seal, std::span<const uint8_t> byt
   return Status::ok();
 }
 
+Status SqliteTxn::put_peer(std::string_view peer, const PeerState& p) {
+  if (WEFT_FAULT("store.write")) return make_error(Code::kIoError, "fault injected: store.write");
+  Stmt& s = s_.stmts_->put_peer;
+  Using u(s);
+  s.bind(1, s_.log_id_);
+  sqlite3_bind_text(s.get(), 2, peer.data(), static_cast<int>(peer.size()), SQLITE_STATIC);
+  s.bind(3, s64(p.acked_cursor));
+  s.bind(4, static_cast<int64_t>(p.attempts));
+  s.bind(5, s64(p.next_attempt_ms));
+  int rc = s.step();
+  if (rc != SQLITE_DONE) return s_.write_error(rc, "write peer state");
+  return Status::ok();
+}
+
 Status SqliteTxn::commit() {
   if (!open_) return make_error(Code::kInternal, "sqlite: transaction already finished");
   if (WEFT_FAULT("store.commit")) {
@@ -958,6 +1019,7 @@ Status SqliteTxn::commit() {
   if (rc != SQLITE_DONE) return s_.write_error(rc, "commit");
   open_ = false;
   s_.in_txn_ = false;
+  s_.end_synced();
   s_.pending_actors_.clear();
   // seen_version_ needs no update: refresh() set it inside this
   // transaction, no other connection can commit while we hold the write

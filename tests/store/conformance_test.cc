@@ -81,6 +81,9 @@ class Defective final : public LogStore {
     if (bug_ == Bug::kDropChunks) return std::optional<StoredChunk>();
     return inner_->get_chunk(a, i);
   }
+  Result<std::optional<PeerState>> get_peer(std::string_view p) override {
+    return inner_->get_peer(p);
+  }
   Result<std::unique_ptr<StoreTxn>> begin_write() override { return inner_->begin_write(); }
 
  private:
