@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "test_util.hpp"
+#include "weft/faults.hpp"
 #include "weft/sqlite_store.hpp"
 
 namespace weft {
@@ -299,6 +300,48 @@ TEST_F(SqliteStoreTest, ApplyAndChunksRoundTripThroughSqlite) {
   forged.ops[0].kind = 9;
   EXPECT_EQ(log->put_chunk(encode_chunk(forged).value()).code(), Code::kImmutableViolation);
   EXPECT_EQ(sql("PRAGMA integrity_check"), "ok");
+}
+
+TEST_F(SqliteStoreTest, PeerStateIsDurableAndNeverMovesBack) {
+  {
+    auto log = open(1);
+    testing::append_n(*log, 5);
+    ASSERT_TRUE(log->record_peer("server", PeerState{4, 2, 12345}).is_ok());
+    ASSERT_TRUE(log->record_peer("server", PeerState{3, 0, 0}).is_ok());  // a stale ack
+  }
+  auto log = open(1);
+  auto p = log->peer("server");
+  ASSERT_TRUE(p.is_ok()) << p.error().to_string();
+  EXPECT_EQ(p.value(), (PeerState{4, 0, 0}));
+  EXPECT_EQ(log->peer("nobody").value(), PeerState{});
+  EXPECT_EQ(sql("SELECT acked_cursor FROM peers WHERE peer = 'server'"), "4");
+}
+
+TEST_F(SqliteStoreTest, S22EpochBumpIsSyncedBeforeItIsAcknowledged) {
+  if (!faults::fault_injection_enabled()) {
+    GTEST_SKIP() << "counts fsyncs through the fault VFS: needs -Dfault_injection=true "
+                    "(scripts/test runs it in build/faults)";
+  }
+  auto log = open(1);
+  testing::append_n(*log, 1);
+  faults::clear();
+  testing::append_n(*log, 3);
+  // WAL at synchronous=NORMAL: an ordinary commit does not fsync.
+  EXPECT_EQ(faults::count("vfs.sync"), 0u);
+  ASSERT_TRUE(log->set_epoch(1).is_ok());
+  // The bump runs at synchronous=FULL: the WAL is synced before it returns.
+  EXPECT_GE(faults::count("vfs.sync"), 1u);
+  EXPECT_EQ(sqlite_store_pragma(log->store_for_testing(), "synchronous").value(), 1);  // NORMAL again
+  faults::clear();
+  testing::append_n(*log, 1);
+  EXPECT_EQ(faults::count("vfs.sync"), 0u);
+  // And a failed sync of the bump is an error, never an acknowledgement.
+  ASSERT_TRUE(faults::set("vfs.sync:1").is_ok());
+  EXPECT_FALSE(log->set_epoch(2).is_ok());
+  faults::clear();
+  auto reopened = open(1);
+  EXPECT_LE(reopened->epoch(), 2u);
+  EXPECT_GE(reopened->epoch(), 1u);
 }
 
 }  // namespace
