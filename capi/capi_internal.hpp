@@ -2,12 +2,16 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <memory>
 #include <new>
+#include <span>
 #include <string>
+#include <vector>
 
+#include "weft/log.hpp"
 #include "weft/status.hpp"
 #include "weft/store.hpp"
 #include "weft/weft.h"
@@ -26,6 +30,8 @@ enum Tag : uint32_t {
   kBatchTag = 0x57424154,        // WBAT
   kChunkTag = 0x5743484b,        // WCHK
   kConformanceTag = 0x57434e46,  // WCNF
+  kSessionTag = 0x57534553,      // WSES
+  kHostTag = 0x57485354,         // WHST
 };
 
 // Sets the calling thread's last error.
@@ -124,7 +130,37 @@ weft_append_request append_request_defaults();
 weft_op_fields op_fields_defaults();
 weft_kv_store kv_store_defaults();
 
+inline bool bytes_ok(const void* p, size_t len) { return p != nullptr || len == 0; }
+
+inline std::span<const uint8_t> span_of(const uint8_t* p, size_t len) {
+  return len == 0 ? std::span<const uint8_t>() : std::span<const uint8_t>(p, len);
+}
+
+// Copies `bytes` into a caller-owned weft_buf.
+inline void give(const std::vector<uint8_t>& bytes, weft_buf* out) {
+  out->data = nullptr;
+  out->len = 0;
+  if (bytes.empty()) return;
+  auto* p = static_cast<uint8_t*>(std::malloc(bytes.size()));
+  if (p == nullptr) throw std::bad_alloc();
+  std::memcpy(p, bytes.data(), bytes.size());
+  out->data = p;
+  out->len = bytes.size();
+}
+
+inline weft_hash from_hash(const weft::Hash& h) {
+  weft_hash out;
+  std::memcpy(out.bytes, h.data(), 32);
+  return out;
+}
+
 // A LogStore over a C key-value adapter's database `db` (one connection).
 Result<std::unique_ptr<LogStore>> open_kv_store(const weft_kv_store* table, void* db);
 
 }  // namespace weft::capi
+
+// Shared by every translation unit that takes a log.
+struct weft_log {
+  uint32_t tag = weft::capi::kLogTag;
+  std::shared_ptr<weft::Log> log;
+};

@@ -81,6 +81,10 @@ static_assert(static_cast<int>(WEFT_INTERNAL) == static_cast<int>(Code::kInterna
 static_assert(weft::kCodeCount == 20);
 
 using capi::alive;
+using capi::bytes_ok;
+using capi::from_hash;
+using capi::give;
+using capi::span_of;
 using capi::fail;
 using capi::guard;
 using capi::invalid;
@@ -100,11 +104,6 @@ weft_actor from_actor(const weft::ActorId& a) {
 }
 weft::OpId to_id(const weft_op_id& id) { return weft::OpId{to_actor(id.actor), id.counter}; }
 weft_op_id from_id(const weft::OpId& id) { return weft_op_id{from_actor(id.actor), id.counter}; }
-weft_hash from_hash(const weft::Hash& h) {
-  weft_hash out;
-  std::memcpy(out.bytes, h.data(), 32);
-  return out;
-}
 weft::Hash to_hash(const weft_hash& h) {
   weft::Hash out;
   std::memcpy(out.data(), h.bytes, 32);
@@ -113,24 +112,6 @@ weft::Hash to_hash(const weft_hash& h) {
 weft_seal from_seal(const weft::SealRecord& r) {
   return weft_seal{from_actor(r.actor), r.index, r.first, r.last, from_hash(r.prev_digest),
                    from_hash(r.digest)};
-}
-
-bool bytes_ok(const void* p, size_t len) { return p != nullptr || len == 0; }
-
-std::span<const uint8_t> span_of(const uint8_t* p, size_t len) {
-  return len == 0 ? std::span<const uint8_t>() : std::span<const uint8_t>(p, len);
-}
-
-// Copies `bytes` into a caller-owned weft_buf.
-void give(const std::vector<uint8_t>& bytes, weft_buf* out) {
-  out->data = nullptr;
-  out->len = 0;
-  if (bytes.empty()) return;
-  auto* p = static_cast<uint8_t*>(std::malloc(bytes.size()));
-  if (p == nullptr) throw std::bad_alloc();
-  std::memcpy(p, bytes.data(), bytes.size());
-  out->data = p;
-  out->len = bytes.size();
 }
 
 // An op with its ids converted once, so views can point into it.
@@ -181,11 +162,6 @@ weft::Limits limits_of(const weft_log_options& o) {
 }
 
 }  // namespace
-
-struct weft_log {
-  uint32_t tag = kLogTag;
-  std::shared_ptr<weft::Log> log;
-};
 
 struct weft_iter {
   uint32_t tag = kIterTag;

@@ -46,10 +46,10 @@ extern "C" {
 /* ---------------------------------------------------------------- versions */
 
 #define WEFT_VERSION_MAJOR 0
-#define WEFT_VERSION_MINOR 1
+#define WEFT_VERSION_MINOR 2
 #define WEFT_VERSION_PATCH 0
 /* MAJOR * 10000 + MINOR * 100 + PATCH */
-#define WEFT_VERSION_NUMBER 100
+#define WEFT_VERSION_NUMBER 200
 
 /**
  * The version of the library loaded at run time, as WEFT_VERSION_NUMBER.
@@ -631,6 +631,277 @@ WEFT_API int32_t weft_chunk_get_op(const weft_chunk *chunk, size_t index, weft_o
 
 /** Releases `chunk`; NULL is a no-op. @since 0.1 */
 WEFT_API void weft_chunk_free(weft_chunk *chunk);
+
+/* ------------------------------------------------------- outbox state */
+
+/* What a log remembers about one sync peer (docs/sync.md). */
+typedef struct weft_peer_state {
+  uint64_t acked_cursor;    /* every op at a local cursor <= this is at the peer */
+  uint32_t attempts;        /* failed attempts since the last progress */
+  uint32_t reserved;
+  uint64_t next_attempt_ms; /* wall clock (ms since 1970) of the next attempt; 0: now */
+} weft_peer_state;
+
+/**
+ * The durable outbox state of the peer named `peer` (UTF-8, 1 to 256 bytes,
+ * chosen by the application); all zeros for a peer never recorded.
+ * Returns WEFT_OK, or WEFT_INVALID_ARGUMENT (NULL argument, a name of 0 or
+ * over 256 bytes), or a store error. @since 0.2
+ */
+WEFT_API int32_t weft_log_peer(weft_log *log, const char *peer, weft_peer_state *out);
+
+/**
+ * Stores `state` for `peer` in one transaction and writes what was stored
+ * to `stored` (may be NULL): the acked cursor never moves backward (a lower
+ * one keeps the stored value). Sessions keep this state themselves; this is
+ * for applications that reset a peer's retry state, or move their own.
+ * Returns WEFT_OK, or WEFT_INVALID_ARGUMENT (NULL argument, bad name, an
+ * acked cursor past the log's cursor), or a store error. @since 0.2
+ */
+WEFT_API int32_t weft_log_record_peer(weft_log *log, const char *peer,
+                                      const weft_peer_state *state, weft_peer_state *stored);
+
+/**
+ * How long to wait (ms) before the next attempt for a peer in `state`, given
+ * the wall clock now and the retry policy's base and maximum delays: never
+ * longer than the policy's delay for the attempts made (a clock set back
+ * does not starve the peer), 0 if due (a clock set forward fires once).
+ * Infallible; NULL state gives 0. @since 0.2
+ */
+WEFT_API uint64_t weft_retry_wait_ms(const weft_peer_state *state, uint64_t now_wall_ms,
+                                     uint64_t base_ms, uint64_t max_ms, uint64_t seed);
+
+/* ---------------------------------------------------------- capabilities */
+
+typedef enum weft_scope {
+  WEFT_SCOPE_READ = 1,   /* pull the log's ops */
+  WEFT_SCOPE_APPEND = 2, /* also push ops */
+  WEFT_SCOPE_ADMIN = 3   /* everything append allows */
+} weft_scope;
+
+/**
+ * Fills `secret` with 32 bytes from the operating system's CSPRNG.
+ * Returns WEFT_OK, or WEFT_INVALID_ARGUMENT (NULL). @since 0.2
+ */
+WEFT_API int32_t weft_secret_new(uint8_t secret[32]);
+
+/**
+ * Issues a token for log `log_id` (UTF-8, 1 to 256 bytes) at `epoch` with
+ * `scope` (a weft_scope), MACed with the log's 32-byte `secret`.
+ * Returns WEFT_OK and *out (caller frees with weft_buf_free), or
+ * WEFT_INVALID_ARGUMENT (NULL argument, bad log id, unknown scope). @since 0.2
+ */
+WEFT_API int32_t weft_token_issue(const uint8_t secret[32], const char *log_id, uint32_t epoch,
+                                  uint32_t scope, weft_buf *out);
+
+/* What a verified token grants. */
+typedef struct weft_grant {
+  uint32_t epoch;
+  uint32_t scope; /* a weft_scope */
+} weft_grant;
+
+/**
+ * Verifies `token` against the log's secret, id and current epoch, and that
+ * its scope covers `required` (a weft_scope). Returns WEFT_OK and *out, or
+ * WEFT_INVALID_ARGUMENT (NULL argument), WEFT_MALFORMED (not a token, or not
+ * in canonical form: an unknown field), WEFT_PERMISSION_DENIED (another log,
+ * a MAC that does not verify, an epoch never issued, a narrower scope), or
+ * WEFT_STALE_EPOCH (revoked). Constant-time MAC comparison; the secret never
+ * appears in an error message. Thread-safe. @since 0.2
+ */
+WEFT_API int32_t weft_token_verify(const uint8_t secret[32], const char *log_id,
+                                   uint32_t current_epoch, const uint8_t *token, size_t token_len,
+                                   uint32_t required, weft_grant *out);
+
+/* ---------------------------------------------------------------- sessions */
+
+/*
+ * A sync session: a state machine over byte messages (docs/sync.md). The
+ * application moves each message from weft_session_next_message to the
+ * peer's weft_session_receive over any transport; weft owns no thread or
+ * socket. One thread at a time. A session keeps its log alive.
+ */
+typedef struct weft_session weft_session;
+
+typedef struct weft_session_options {
+  uint32_t struct_size;       /* set by weft_session_options_init */
+  uint32_t push;              /* send the peer what it lacks (default 1) */
+  uint32_t accept;            /* apply what the peer sends (default 1) */
+  uint32_t max_batch_ops;     /* ops per batch (default 4096; at least 1) */
+  uint64_t max_batch_bytes;   /* payload bytes per batch (default 1 MiB; at least 1) */
+  uint64_t max_chunks_bytes;  /* bytes per Chunks message (default 8 MiB; at least 1) */
+  uint32_t window;            /* data messages in flight (default 8; at least 1) */
+  uint32_t ship_chunks;       /* send sealed chunks to peers far behind (default 1) */
+  const char *peer;           /* outbox name for durable state; NULL or "": none */
+  const char *log_id;         /* initiator: the log a host should serve; NULL: none */
+  const uint8_t *token;       /* initiator: the capability token; NULL: none */
+  size_t token_len;
+  uint64_t retry_base_ms;     /* first resend after (default 1000) */
+  uint64_t retry_max_ms;      /* longest wait between resends (default 60000) */
+  uint32_t retry_max_attempts; /* give up with WEFT_TIMEOUT after (default 8; 0 never) */
+  uint32_t reserved;
+  uint64_t retry_seed;        /* jitter seed (default 0) */
+} weft_session_options;
+
+/**
+ * Fills the first `struct_size` bytes of `opts` with the defaults and sets
+ * opts->struct_size (the convention of weft_log_options_init).
+ * Returns WEFT_OK or WEFT_INVALID_ARGUMENT. @since 0.2
+ */
+WEFT_API int32_t weft_session_options_init(weft_session_options *opts, size_t struct_size);
+
+/**
+ * Starts the initiating side of a session over `log`: its Hello is the
+ * first message. `opts` may be NULL (defaults: replica to replica, both
+ * directions, no durable peer state). Strings and the token are copied.
+ * Returns WEFT_OK and *out (weft_session_free), or WEFT_INVALID_ARGUMENT
+ * (NULL log or out, bad options: a peer name over 256 bytes, a log id over
+ * 256, a token over 4096, a zero bound). @since 0.2
+ */
+WEFT_API int32_t weft_session_connect(weft_log *log, const weft_session_options *opts,
+                                      weft_session **out);
+
+/**
+ * Starts the responding side over `log`: it waits for the peer's Hello and
+ * grants what opts->push and opts->accept say (no token is checked: for
+ * replica to replica; a host checks tokens, see weft_host_accept).
+ * Returns as weft_session_connect. @since 0.2
+ */
+WEFT_API int32_t weft_session_accept(weft_log *log, const weft_session_options *opts,
+                                     weft_session **out);
+
+/**
+ * The next message to send, in *out (caller frees with weft_buf_free), and
+ * *has_message = 1; or *has_message = 0 when there is nothing to send now
+ * (the window is full, or everything sent awaits answers). A failed session
+ * yields its Error message for the peer, then nothing.
+ * Returns WEFT_OK or WEFT_INVALID_ARGUMENT (NULL argument). @since 0.2
+ */
+WEFT_API int32_t weft_session_next_message(weft_session *session, weft_buf *out,
+                                           uint32_t *has_message);
+
+/**
+ * Handles one message from the peer. Returns WEFT_OK, or
+ * WEFT_INVALID_ARGUMENT (NULL session, NULL bytes with len > 0), or the
+ * code that failed the session (then weft_session_state says FAILED and
+ * weft_last_error the reason): WEFT_MALFORMED (a message that is not one,
+ * or out of place), WEFT_PERMISSION_DENIED / WEFT_STALE_EPOCH (a refused
+ * or revoked capability), WEFT_CONFLICT (the peer holds another op under
+ * one of our ids), a store error, or the code of the peer's Error message.
+ * After the session is done it still answers batches (a peer whose ack was
+ * lost). @since 0.2
+ */
+WEFT_API int32_t weft_session_receive(weft_session *session, const uint8_t *message, size_t len);
+
+/**
+ * Tells the session the time on the caller's monotonic clock (any origin,
+ * never wall time). When an answer is overdue per the retry policy, the
+ * unanswered messages are queued again, byte-identical, and the attempt is
+ * recorded durably for the peer; past retry_max_attempts the session fails
+ * with WEFT_TIMEOUT (returned). Call it when the transport is idle.
+ * Returns WEFT_OK, WEFT_INVALID_ARGUMENT, or the failure. @since 0.2
+ */
+WEFT_API int32_t weft_session_tick(weft_session *session, uint64_t now_ms);
+
+typedef enum weft_session_state {
+  WEFT_SESSION_HANDSHAKE = 0, /* waiting for the peer's Hello */
+  WEFT_SESSION_SYNCING = 1,
+  WEFT_SESSION_DONE = 2,      /* both directions complete */
+  WEFT_SESSION_FAILED = 3
+} weft_session_state;
+
+typedef struct weft_session_info {
+  uint32_t state;        /* a weft_session_state */
+  int32_t error_code;    /* WEFT_OK unless FAILED */
+  uint64_t messages_sent, bytes_sent, messages_received, bytes_received;
+  uint64_t batches_sent, chunks_sent, ops_sent, resends, stale_acks;
+  uint64_t applied, duplicates, rejected;                  /* of the peer's ops, here */
+  uint64_t peer_applied, peer_duplicates, peer_rejected;   /* of ours, at the peer */
+  uint64_t ops_to_send, ops_acked; /* progress of what we send */
+  uint64_t acked_cursor;           /* the peer's durable acked cursor */
+} weft_session_info;
+
+/**
+ * The session's state and counters. If FAILED, *error_message (may be
+ * NULL) points at the reason, valid until the next call on this session.
+ * Returns WEFT_OK or WEFT_INVALID_ARGUMENT. @since 0.2
+ */
+WEFT_API int32_t weft_session_get_info(const weft_session *session, weft_session_info *out,
+                                       const char **error_message);
+
+/** Releases `session`; NULL is a no-op. @since 0.2 */
+WEFT_API void weft_session_free(weft_session *session);
+
+/* ------------------------------------------------------------------- hosts */
+
+/*
+ * A host of many logs: serves sessions whose Hello names a log and carries
+ * a token, issues, redeems and revokes tokens. Each log's secret is
+ * derived from the host's 32-byte master key and the log id. Internally
+ * synchronized.
+ */
+typedef struct weft_host weft_host;
+
+/**
+ * A host whose logs live in memory (created on first use), or, if
+ * `directory` is not NULL, in SQLite files `<directory>/<log_id>.db`
+ * (created on first use; log ids of letters, digits, '.', '_' and '-', not
+ * starting with '.', 1 to 128 bytes). `master_key` is copied.
+ * Returns WEFT_OK and *out (weft_host_free), or WEFT_INVALID_ARGUMENT
+ * (NULL key or out; a directory that does not exist). @since 0.2
+ */
+WEFT_API int32_t weft_host_new(const uint8_t master_key[32], const char *directory,
+                               weft_host **out);
+
+/** Releases `host` (its logs close when their sessions are released too). @since 0.2 */
+WEFT_API void weft_host_free(weft_host *host);
+
+/**
+ * A token for `log_id` at its current epoch with `scope`, in *out (caller
+ * frees). Returns WEFT_OK, WEFT_INVALID_ARGUMENT (NULL argument, bad log
+ * id or scope), or a store error opening the log. @since 0.2
+ */
+WEFT_API int32_t weft_host_issue(weft_host *host, const char *log_id, uint32_t scope,
+                                 weft_buf *out);
+
+typedef struct weft_redeem_info {
+  uint32_t epoch;
+  uint32_t scope;      /* a weft_scope */
+  uint64_t cursor;     /* the log's cursor now */
+  uint64_t ops;        /* ops held */
+  uint64_t actors;     /* writers known */
+  weft_hash digest;    /* the log's digest now */
+} weft_redeem_info;
+
+/**
+ * Verifies `token` for `log_id` (any scope) and describes the log.
+ * Returns WEFT_OK and *out, or WEFT_INVALID_ARGUMENT, WEFT_MALFORMED,
+ * WEFT_PERMISSION_DENIED, WEFT_STALE_EPOCH (as weft_token_verify), or a
+ * store error. @since 0.2
+ */
+WEFT_API int32_t weft_host_redeem(weft_host *host, const char *log_id, const uint8_t *token,
+                                  size_t token_len, weft_redeem_info *out);
+
+/**
+ * Revokes every token of `log_id`: bumps its epoch, durably even across
+ * power loss, before returning the new epoch in *new_epoch (may be NULL).
+ * Batches in flight under the old epoch are then refused whole
+ * (STALE_EPOCH) inside their apply transaction.
+ * Returns WEFT_OK, WEFT_INVALID_ARGUMENT, WEFT_RESOURCE_EXHAUSTED (every
+ * epoch used), or a store error (then the epoch did not move). @since 0.2
+ */
+WEFT_API int32_t weft_host_revoke(weft_host *host, const char *log_id, uint32_t *new_epoch);
+
+/**
+ * A responding session of `host`: the peer's Hello names the log and
+ * carries a token; a read token lets the peer pull, append and admin let it
+ * push too. A refused token fails the session (and the peer learns why in
+ * an Error message). `opts` may be NULL; its push, accept, peer, log_id and
+ * token are ignored. Returns as weft_session_connect; the session keeps
+ * the host alive. @since 0.2
+ */
+WEFT_API int32_t weft_host_accept(weft_host *host, const weft_session_options *opts,
+                                  weft_session **out);
 
 /* ------------------------------------------------- key-value store adapters */
 

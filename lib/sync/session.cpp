@@ -719,15 +719,23 @@ Result<Admission> Host::admit(const Hello& hello) {
   if (hello.token.empty()) {
     return make_error(Code::kPermissionDenied, "hello: a capability token is required");
   }
+  Secret s = secret_for(hello.log_id);
+  // The MAC first, before the log is opened (and perhaps created): at an
+  // epoch above any, a genuine token is only "stale", a forged one refused.
+  auto genuine = verify_token(s, hello.log_id, UINT32_MAX, hello.token, Scope::kRead);
+  if (!genuine && genuine.code() != Code::kStaleEpoch) {
+    sodium_memzero(s.data(), s.size());
+    return genuine.error();
+  }
   auto l = log(hello.log_id);
   if (!l) {
+    sodium_memzero(s.data(), s.size());
     // Whether a log exists is not disclosed to someone without a token for it.
     if (l.code() == Code::kNotFound) {
       return make_error(Code::kPermissionDenied, "token: not valid on this host");
     }
     return l.error();
   }
-  Secret s = secret_for(hello.log_id);
   auto g = verify_token(s, hello.log_id, l.value()->epoch(), hello.token, Scope::kRead);
   sodium_memzero(s.data(), s.size());
   WEFT_TRY(g);

@@ -36,7 +36,7 @@ static void append_text(weft_log *log, const char *text) {
 
 static void test_versions_and_status(void) {
   CHECK(weft_version_number() == WEFT_VERSION_NUMBER);
-  CHECK(strcmp(weft_version_string(), "0.1.0") == 0);
+  CHECK(strcmp(weft_version_string(), "0.2.0") == 0);
   CHECK(strcmp(weft_status_name(WEFT_OK), "OK") == 0);
   CHECK(strcmp(weft_status_name(WEFT_STALE_EPOCH), "STALE_EPOCH") == 0);
   CHECK(strcmp(weft_status_name(-1), "UNKNOWN") == 0);
