@@ -96,6 +96,10 @@ class Log {
   // they depend on (memory is O(this), never O(ops)).
   size_t actor_count() const;
   uint32_t epoch() const;
+  // Catches up with commits other connections made to the store (another
+  // process's revoke, say): the in-memory state is otherwise refreshed at
+  // this log's next write.
+  Status refresh();
   // Raises the capability epoch, durably even across power loss (the
   // store's synced write) before it returns; lowering it is INVALID_ARGUMENT.
   Status set_epoch(uint32_t epoch);

@@ -209,7 +209,8 @@ class Host {
   Host(const Secret& master_key, Opener opener);
   ~Host();
 
-  // The hosted log, opened through the opener the first time.
+  // The hosted log, opened through the opener the first time, and brought
+  // up to date with other connections' commits (a revoke) every time.
   // INVALID_ARGUMENT for an empty id or one over kMaxLogIdBytes.
   Result<Log*> log(std::string_view log_id);
 

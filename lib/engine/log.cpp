@@ -497,6 +497,12 @@ uint32_t Log::epoch() const {
   return epoch_;
 }
 
+Status Log::refresh() {
+  std::lock_guard lock(mu_);
+  auto txn = begin();  // reloads if the store moved; dropped: rolled back
+  return txn ? Status::ok() : txn.status();
+}
+
 Status Log::set_epoch(uint32_t epoch) {
   std::lock_guard lock(mu_);
   // Durable before it is acknowledged, even across power loss (S22).

@@ -281,11 +281,23 @@ Status Session::start_outbound() {
   if (!push_) return Status::ok();
   covered_ = peer_hello_->version_vector;
   end_cursor_ = log_->cursor();
-  scan_from_ = acked_cursor_ + 1;
+  // The scan starts at the first op the peer lacks, or past the acked
+  // cursor if that is later: never at the start of a long shared history.
+  uint64_t first_missing = end_cursor_ + 1;
   const VersionVector local = log_->version_vector();
   for (const auto& [actor, max] : local.entries()) {
     const uint64_t have = covered_.get(actor);
-    if (max > have) stats_.ops_to_send += max - have;
+    if (max <= have) continue;
+    stats_.ops_to_send += max - have;
+    auto op = log_->get(OpId{actor, have + 1});
+    WEFT_TRY(op);
+    first_missing = std::min(first_missing, op->cursor);
+  }
+  scan_from_ = std::max(acked_cursor_ + 1, first_missing);
+  // Everything before the first op the peer lacks is at the peer: acked.
+  if (scan_from_ - 1 > acked_cursor_) {
+    acked_cursor_ = scan_from_ - 1;
+    WEFT_TRY(persist(0));
   }
   if (options_.ship_chunks) WEFT_TRY(plan_chunks());
   return Status::ok();
@@ -665,7 +677,12 @@ Result<Log*> Host::log(std::string_view log_id) {
   WEFT_TRY(check_log_id(log_id));
   std::lock_guard lock(mu_);
   auto it = logs_.find(log_id);
-  if (it != logs_.end()) return it->second.get();
+  if (it != logs_.end()) {
+    // The epoch as stored now: another process may have revoked since this
+    // host last wrote to the log.
+    WEFT_TRY(it->second->refresh());
+    return it->second.get();
+  }
   auto opened = opener_(log_id);
   WEFT_TRY(opened);
   if (!opened.value()) return make_error(Code::kInternal, "host: the opener returned no log");

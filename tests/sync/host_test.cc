@@ -222,5 +222,26 @@ TEST(HostSqlite, S21BumpOnAnotherConnectionIsSeenInsideTheApply) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(HostSqlite, RevokeByAnotherProcessIsSeenAtTheNextHello) {
+  auto dir = std::filesystem::temp_directory_path() / ("weft-revoke-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "hosted.db").string();
+  Secret master{};
+  Host host(master, [&](std::string_view) { return open_sqlite_log(path); });
+  auto token = host.issue("x", Scope::kRead).value();  // the host has the log open now
+  ASSERT_TRUE(open_sqlite_log(path).value()->set_epoch(1).is_ok());  // `weft token revoke`
+  auto client = memory_log(1);
+  SessionOptions o;
+  o.log_id = "x";
+  o.token = token;
+  auto c = Session::connect(*client, o).value();
+  auto h = host.accept().value();
+  pump(*c, *h);
+  EXPECT_EQ(c->error().code, Code::kStaleEpoch);  // not served from the host's old epoch
+  EXPECT_EQ(host.redeem("x", token).code(), Code::kStaleEpoch);
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace weft
