@@ -10,12 +10,16 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "session_fuzz_script.hpp"
 #include "weft/codec.hpp"
 #include "weft/log.hpp"
+#include "weft/session.hpp"
+#include "weft/token.hpp"
 #include "weft_generated.h"
 
 namespace {
@@ -215,6 +219,265 @@ void merge_seeds(const fs::path& dir) {
   write(dir, "seed-ones", std::vector<uint8_t>(256, 0xff));
 }
 
+// ------------------------------------------------------------ sync
+
+weft::Bytes finished(fb::FlatBufferBuilder& fbb, weft::wire::Body type, fb::Offset<void> body,
+                     uint32_t version = weft::kFormatVersion) {
+  fbb.Finish(weft::wire::CreateMessage(fbb, version, type, body), weft::wire::MessageIdentifier());
+  return {fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize()};
+}
+
+// What sessions said to each other: the first message of each kind per
+// sender, named "<sender>-<kind>".
+using Conversation = std::map<std::string, weft::Bytes>;
+
+const char* kind_name(weft::MessageKind k) {
+  switch (k) {
+    case weft::MessageKind::kHello: return "hello";
+    case weft::MessageKind::kBatch: return "batch";
+    case weft::MessageKind::kChunks: return "chunks";
+    case weft::MessageKind::kAck: return "ack";
+    case weft::MessageKind::kError: return "error";
+    default: return "other";
+  }
+}
+
+// Moves messages both ways until neither session has anything to send.
+void pump(weft::Session& a, weft::Session& b, const std::string& a_name,
+          const std::string& b_name, Conversation& out) {
+  bool any = true;
+  while (any) {
+    any = false;
+    for (int way = 0; way < 2; ++way) {
+      weft::Session& from = way == 0 ? a : b;
+      weft::Session& to = way == 0 ? b : a;
+      while (auto m = from.next_message()) {
+        any = true;
+        out.emplace((way == 0 ? a_name : b_name) + "-" + kind_name(must(weft::message_kind(*m))),
+                    *m);
+        (void)to.receive(*m);
+      }
+    }
+  }
+}
+
+weft::SessionOptions session_options() {
+  weft::SessionOptions o;
+  o.max_batch_ops = 4;  // several batches, so acks of batches and of chunks both occur
+  o.wall_clock_ms = [] { return uint64_t{1'700'000'000'000}; };
+  return o;
+}
+
+// A real session between two logs: Hellos, Batches, a Chunks message and
+// their Acks; then a host refusing a read-only client's push: an Error.
+Conversation conversation() {
+  Conversation out;
+  History h;
+  must(h.b->seal(actor(1), 4));  // a peer holding nothing of actor 1 is sent a chunk
+  auto other = log_of(4);
+  append(*other, "other", 4, 4);
+  auto initiator = must(weft::Session::connect(*h.b, session_options()));
+  auto responder = must(weft::Session::accept(*other, session_options()));
+  pump(*initiator, *responder, "initiator", "responder", out);
+
+  weft::Secret master{};
+  weft::Host host(master, [](std::string_view) -> weft::Result<std::unique_ptr<weft::Log>> {
+    return log_of(5);
+  });
+  weft::SessionOptions client = session_options();
+  client.log_id = "log";
+  client.token = must(host.issue("log", weft::Scope::kRead));
+  auto pusher = must(weft::Session::connect(*h.c, client));
+  auto served = must(host.accept());
+  weft::Batch batch = all_of(*h.c);
+  // The host grants read only, so the client does not push; a batch sent
+  // anyway is refused with an Error.
+  pump(*pusher, *served, "client", "host", out);
+  (void)served->receive(weft::encode_batch(batch));
+  while (auto m = served->next_message()) {
+    out.emplace(std::string("host-") + kind_name(must(weft::message_kind(*m))), *m);
+  }
+  return out;
+}
+
+void sync_decode_seeds(const fs::path& dir, const Conversation& talk) {
+  for (const auto& [name, bytes] : talk) write(dir, "seed-real-" + name, bytes);
+  History h;
+  write(dir, "seed-version-vector", weft::encode_version_vector(h.b->version_vector()));
+  write(dir, "seed-version-vector-empty", weft::encode_version_vector({}));
+  weft::Secret secret{};
+  write(dir, "seed-token", weft::issue_token(secret, "log", 3, weft::Scope::kAppend));
+
+  weft::Hello full;
+  full.log_id = "a log";
+  full.token = weft::issue_token(secret, "a log", 0, weft::Scope::kAdmin);
+  full.version_vector = h.b->version_vector();
+  full.cursor = 12;
+  full.epoch = 7;
+  write(dir, "seed-hello-full", weft::encode_hello(full));
+  weft::Hello empty;
+  empty.flags = 0;
+  write(dir, "seed-hello-empty", weft::encode_hello(empty));
+
+  weft::ChunksMessage chunks;
+  chunks.batch_id = 1;
+  chunks.seq = 2;
+  chunks.chunks = {weft::Bytes(8, 1), weft::Bytes(9, 2), weft::Bytes(40, 3)};
+  write(dir, "seed-chunks-framing", weft::encode_chunks(chunks));
+  write(dir, "seed-error", weft::encode_error({weft::Code::kStaleEpoch, "token: revoked"}));
+  write(dir, "seed-error-long",
+        weft::encode_error({weft::Code::kInternal, std::string(weft::kMaxErrorMessageBytes, 'x')}));
+
+  // The encoders write what they are given; the decoders refuse these.
+  weft::Hello flags = full;
+  flags.flags = 4;
+  write(dir, "seed-hello-unknown-flag", weft::encode_hello(flags));
+  weft::Hello long_id;
+  long_id.log_id.assign(weft::kMaxLogIdBytes + 1, 'i');
+  write(dir, "seed-hello-long-log-id", weft::encode_hello(long_id));
+  write(dir, "seed-chunks-none", weft::encode_chunks({}));
+  weft::ChunksMessage small = chunks;
+  small.chunks[1].resize(7);
+  write(dir, "seed-chunks-too-small", weft::encode_chunks(small));
+  write(dir, "seed-error-ok", weft::encode_error({weft::Code::kOk, "fine"}));
+  write(dir, "seed-error-unknown-code", weft::encode_error({weft::Code(weft::kCodeCount), "?"}));
+
+  // Not the encoders' output, so round trips start from other byte forms.
+  {
+    fb::FlatBufferBuilder fbb;
+    auto body = weft::wire::CreateError(fbb, static_cast<uint32_t>(weft::Code::kTimeout));
+    write(dir, "seed-error-no-message", finished(fbb, weft::wire::Body::Error, body.Union()));
+  }
+  {
+    fb::FlatBufferBuilder fbb;
+    fbb.ForceDefaults(true);
+    auto log_id = fbb.CreateString("");
+    auto token = fbb.CreateVector(std::vector<uint8_t>{});
+    auto body = weft::wire::CreateHello(fbb, log_id, token, 0, 0, 0, 3);
+    write(dir, "seed-hello-defaults-written", finished(fbb, weft::wire::Body::Hello, body.Union()));
+  }
+  {
+    fb::FlatBufferBuilder fbb;
+    std::vector<weft::wire::ClockEntry> entries(2);
+    entries[0].mutable_actor().mutable_b()->Mutate(0, 9);
+    entries[0].mutate_counter(1);
+    entries[1].mutate_counter(5);  // actor 0 after actor 9: not sorted
+    auto body = weft::wire::CreateVersionVector(fbb, fbb.CreateVectorOfStructs(entries));
+    write(dir, "seed-version-vector-unsorted",
+          finished(fbb, weft::wire::Body::VersionVector, body.Union()));
+  }
+  {
+    fb::FlatBufferBuilder fbb;
+    auto body = weft::wire::CreateHello(fbb);
+    write(dir, "seed-hello-version-2", finished(fbb, weft::wire::Body::Hello, body.Union(), 2));
+  }
+  // One byte over the bounds the encoders cut or the sessions check.
+  {
+    fb::FlatBufferBuilder fbb;
+    auto token = fbb.CreateVector(std::vector<uint8_t>(weft::kMaxTokenBytes + 1, 't'));
+    auto body = weft::wire::CreateHello(fbb, 0, token);
+    write(dir, "seed-hello-long-token", finished(fbb, weft::wire::Body::Hello, body.Union()));
+  }
+  {
+    fb::FlatBufferBuilder fbb;
+    auto text = fbb.CreateString(std::string(weft::kMaxErrorMessageBytes + 1, 'm'));
+    auto body = weft::wire::CreateError(fbb, 1, text);
+    write(dir, "seed-error-long-message", finished(fbb, weft::wire::Body::Error, body.Union()));
+  }
+  {
+    fb::FlatBufferBuilder fbb;  // a body kind this build does not know
+    auto body = weft::wire::CreateError(fbb, 1);
+    const auto unknown =
+        static_cast<weft::wire::Body>(static_cast<uint8_t>(weft::wire::Body::MAX) + 1);
+    write(dir, "seed-unknown-body", finished(fbb, unknown, body.Union()));
+  }
+}
+
+// The session target reads choices (fuzz/session_fuzz_script.hpp).
+void session_seeds(const fs::path& dir, const Conversation& talk) {
+  namespace s = weft::fuzz::session_script;
+  using Script = std::vector<uint8_t>;
+  auto setup = [](uint8_t config = 0) {
+    Script out(s::kSetupBytes, 0);
+    out[s::kConfig] = config;
+    return out;
+  };
+  auto side = [](Script& sc, int who, size_t field, uint8_t value) {
+    sc[s::kSideOptions + static_cast<size_t>(who) * s::kOptionBytes + field] = value;
+  };
+  auto steps = [](Script sc, std::initializer_list<uint8_t> more) {
+    sc.insert(sc.end(), more);
+    return sc;
+  };
+  const uint8_t settle = s::step(s::kSettle, 0);
+
+  write(dir, "seed-settle", steps(setup(), {settle}));
+  Script small = setup();
+  for (int who = 0; who < 2; ++who) {
+    side(small, who, 1, 6);  // window 2
+    side(small, who, 2, 1);  // 2 ops per batch
+  }
+  write(dir, "seed-small-batches", steps(small, {settle}));
+
+  for (auto [name, token] : {std::pair{"append", s::kAppendToken}, {"read", s::kReadToken},
+                             {"admin", s::kAdminToken}, {"none", s::kNoToken},
+                             {"garbage", s::kGarbageToken}, {"flipped", s::kFlippedToken}}) {
+    Script sc = setup(1);
+    side(sc, 0, s::kToken, token);
+    write(dir, std::string("seed-host-") + name, steps(sc, {settle}));
+  }
+  Script stale = setup(3);  // the host revoked: the old token is stale
+  side(stale, 0, s::kToken, s::kStaleToken);
+  write(dir, "seed-host-stale", steps(stale, {settle}));
+  Script absent = setup(1);
+  side(absent, 0, s::kLogId, s::kAbsentLogId);
+  write(dir, "seed-host-absent-log", steps(absent, {settle}));
+  Script other = setup(1);
+  side(other, 0, s::kLogId, s::kOtherLogId);
+  write(dir, "seed-host-other-log", steps(other, {settle}));
+
+  // Messages lost, late, twice and damaged; the clock moves; a restart.
+  const uint8_t p0 = s::step(s::kPump, 0), p1 = s::step(s::kPump, 1);
+  const uint8_t d0 = s::step(s::kDeliver, 0), d1 = s::step(s::kDeliver, 1);
+  const uint8_t t0 = s::step(s::kTick, 0), t1 = s::step(s::kTick, 1);
+  write(dir, "seed-lossy",
+        steps(small, {p0, d1, 0, 0, p1, p1, p1, d0, 0, 5, d0, 0, 0, s::step(s::kDrop, 0), p0,
+                      p0, d1, 0, 6, 3, 7, t0, 3, t0, 3, t1, 2, p0, p0, d1, 1, 0, settle}));
+  write(dir, "seed-restart",
+        steps(small, {p0, d1, 0, 0, p1, d0, 0, 0, p1, p0, s::step(s::kRestart, 0), settle, t0, 3,
+                      settle}));
+  Script once = setup();
+  side(once, 0, 5, 4);  // one attempt
+  write(dir, "seed-timeout", steps(once, {t0, 2, t0, 2, t0, 2}));
+
+  // Each real message, as raw bytes to the side it was meant for, and each
+  // built message to each side.
+  for (const auto& [name, bytes] : talk) {
+    if (bytes.size() >= 1024) continue;
+    const int to = name.rfind("initiator-", 0) == 0 || name.rfind("client-", 0) == 0 ? 1 : 0;
+    Script sc = setup();
+    side(sc, 0, s::kLogId, s::kNoLogId);  // whichever log the Hello names
+    sc = steps(sc, {s::step(s::kRaw, to), static_cast<uint8_t>(bytes.size()),
+                    static_cast<uint8_t>(bytes.size() >> 8)});
+    sc.insert(sc.end(), bytes.begin(), bytes.end());
+    sc.push_back(settle);
+    write(dir, "seed-raw-" + name, sc);
+  }
+  const std::pair<const char*, s::Step> built[] = {{"hello", s::kHello},
+                                                   {"batch", s::kBatch},
+                                                   {"chunks", s::kChunks},
+                                                   {"ack", s::kAck},
+                                                   {"error", s::kError}};
+  for (const auto& [name, st] : built) {
+    for (int who = 0; who < 2; ++who) {
+      write(dir, std::string("seed-built-") + name + "-" + std::to_string(who),
+            steps(small, {p0, d1, 0, 0, p1, d0, 0, 0, p0, s::step(st, who), 1, 2, 3, 1, 0, 2, 1,
+                          0, 1, settle}));
+    }
+  }
+  merge_seeds(dir);  // random choices too
+}
+
 void copy_vectors(const fs::path& vectors, const fs::path& out) {
   for (const auto& entry : fs::directory_iterator(vectors)) {
     const fs::path& p = entry.path();
@@ -224,7 +487,7 @@ void copy_vectors(const fs::path& vectors, const fs::path& out) {
     const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
                                      std::istreambuf_iterator<char>());
     // Every decoder gets every vector: the wrong body type is a path too.
-    for (const char* target : {"batch_decode", "ack_decode", "chunk_decode"}) {
+    for (const char* target : {"batch_decode", "ack_decode", "chunk_decode", "sync_decode"}) {
       write(out / target, "vector-" + name, bytes);
     }
   }
@@ -242,6 +505,9 @@ int main(int argc, char** argv) {
   ack_seeds(out / "ack_decode");
   chunk_seeds(out / "chunk_decode");
   merge_seeds(out / "merge");
+  const Conversation talk = conversation();
+  sync_decode_seeds(out / "sync_decode", talk);
+  session_seeds(out / "session", talk);
   if (argc == 3) copy_vectors(argv[2], out);
   std::printf("%d seeds written under %s\n", written, out.c_str());
   return 0;

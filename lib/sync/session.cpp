@@ -612,7 +612,7 @@ Status Session::tick(uint64_t now_ms) {
     return Status::ok();
   }
   if (!due_ms_) {
-    due_ms_ = now_ms + options_.retry.delay_ms(attempts_ + 1);
+    due_ms_ = options_.retry.next_due_ms(now_ms, attempts_ + 1);  // saturates
     return Status::ok();
   }
   if (now_ms < *due_ms_) return Status::ok();
@@ -630,7 +630,7 @@ Status Session::tick(uint64_t now_ms) {
     if (m->state == Outgoing::State::kSent) m->state = Outgoing::State::kQueued;
   }
   const uint64_t delay = options_.retry.delay_ms(attempts_ + 1);
-  due_ms_ = now_ms + delay;
+  due_ms_ = options_.retry.next_due_ms(now_ms, attempts_ + 1);
   if (log_ != nullptr) {
     if (Status s = persist(wall_now() + delay); !s) return fail(s.error());
   }
