@@ -88,6 +88,8 @@ class StoreTxn {
   virtual Status put_header(uint64_t cursor, uint32_t epoch) = 0;
   virtual Status put_local_actor(const ActorId& actor) = 0;
   // Sealed chunks are immutable: the engine never rewrites (actor, index).
+  // A chunk may be put before or after its ops in the same transaction
+  // (a chunk from a peer comes first, so its ops can be stored sealed).
   virtual Status put_chunk(const SealRecord& seal, std::span<const uint8_t> bytes) = 0;
   virtual Status put_peer(std::string_view peer, const PeerState& state) = 0;
 

@@ -860,8 +860,9 @@ Result<SealRecord> Log::put_chunk(std::span<const uint8_t> bytes,
   actors_[ai].sealed_chunks += 1;
   actors_[ai].sealed_upto = c.last();
   actors_[ai].last_chunk_digest = rec.digest;
-  Status s = write_staged(st, *txn.value());
-  if (s) s = txn.value()->put_chunk(rec, bytes);
+  // The chunk first: a store can then write its ops as sealed at once.
+  Status s = txn.value()->put_chunk(rec, bytes);
+  if (s) s = write_staged(st, *txn.value());
   if (s) s = txn.value()->commit();
   if (!s) {
     rollback(st);

@@ -209,6 +209,12 @@ class SqliteTxn final : public StoreTxn {
 
   SqliteStore& s_;
   bool open_ = true;
+  // Chunks put in this transaction: their ops, put later, are stored sealed.
+  struct Sealing {
+    int64_t actor_no;
+    uint64_t index, first, last;
+  };
+  std::vector<Sealing> sealing_;
 };
 
 class SqliteStore final : public LogStore {
@@ -483,7 +489,7 @@ Status SqliteStore::prepare_all() {
       {&s.put_local_actor, "UPDATE logs SET local_actor = ?2 WHERE log_id = ?1"},
       {&s.insert_op,
        "INSERT INTO ops(log_id, cursor, actor_no, counter, lamport, kind, timestamp_ms, deps,"
-       " payload, hash) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
+       " payload, hash, chunk) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"},
       {&s.op_meta,
        "SELECT hash, lamport, cursor FROM ops WHERE log_id = ?1 AND actor_no = ?2 AND counter = ?3"},
       {&s.get_op,
@@ -907,12 +913,25 @@ Status SqliteTxn::put_op(const Op& op, const Hash& hash, uint64_t cursor) {
   s.bind(5, s64(op.lamport));
   s.bind(6, static_cast<int64_t>(op.kind));
   s.bind(7, op.timestamp_ms);
-  if (deps.empty()) {
-    s.bind_null(8);
-  } else {
-    s.bind(8, deps);
+  const Sealing* sealed = nullptr;
+  for (const Sealing& c : sealing_) {
+    if (c.actor_no == no.value() && op.id.counter >= c.first && op.id.counter <= c.last) {
+      sealed = &c;
+    }
   }
-  s.bind(9, op.payload);
+  if (sealed != nullptr) {  // the chunk holds its deps and payload
+    s.bind_null(8);
+    s.bind_null(9);
+    s.bind(11, s64(sealed->index));
+  } else {
+    if (deps.empty()) {
+      s.bind_null(8);
+    } else {
+      s.bind(8, deps);
+    }
+    s.bind(9, op.payload);
+    s.bind_null(11);
+  }
   s.bind(10, hash);
   int rc = s.step();
   if (rc != SQLITE_DONE) return s_.write_error(rc, "insert op " + op.id.to_string());
@@ -964,10 +983,10 @@ Status SqliteTxn::put_local_actor(const ActorId& actor) {
 
 Status SqliteTxn::put_chunk(const SealRecord& seal, std::span<const uint8_t> bytes) {
   if (WEFT_FAULT("store.write")) return make_error(Code::kIoError, "fault injected: store.write");
-  auto found = s_.actor_no(seal.actor);
-  WEFT_TRY(found);
-  auto no = found.value();
-  if (!no) return make_error(Code::kInternal, "sqlite: chunk of unknown actor " + seal.actor.hex());
+  auto numbered = number(seal.actor);  // a chunk may come before its ops
+  WEFT_TRY(numbered);
+  const std::optional<int64_t> no = numbered.value();
+  sealing_.push_back(Sealing{*no, seal.index, seal.first, seal.last});
   {
     Stmt& s = s_.stmts_->insert_chunk;
     Using u(s);

@@ -324,6 +324,8 @@ Status Session::plan_chunks() {
   }
   if (cands.empty()) return Status::ok();
   auto deps_of = [&](const SealRecord& r) -> Result<std::vector<OpId>> {
+    // A log of one writer has no foreign dependencies: nothing to decode.
+    if (local.size() == 1) return std::vector<OpId>();
     auto stored = log_->get_chunk(r.actor, r.index);
     WEFT_TRY(stored);
     auto chunk = decode_chunk(stored->bytes, log_->limits());

@@ -344,5 +344,28 @@ TEST_F(SqliteStoreTest, S22EpochBumpIsSyncedBeforeItIsAcknowledged) {
   EXPECT_GE(reopened->epoch(), 1u);
 }
 
+TEST_F(SqliteStoreTest, ChunkFromAPeerStoresItsOpsSealedAndReadable) {
+  LogOptions lo;
+  lo.actor = actor(7);
+  lo.auto_seal_ops = 10;
+  auto source = Log::open_memory(lo).value();
+  testing::append_n(*source, 25);
+  auto log = open(1);
+  for (uint64_t i = 0; i < 2; ++i) {
+    auto chunk = source->get_chunk(actor(7), i).value();
+    ASSERT_TRUE(log->put_chunk(chunk.bytes).is_ok());
+  }
+  // The rows of received chunks never held their payloads: the chunk does.
+  EXPECT_EQ(sql("SELECT count(*) FROM ops WHERE payload IS NOT NULL OR chunk IS NULL"), "0");
+  EXPECT_EQ(sql("SELECT count(*) FROM ops"), "20");
+  auto ops = log->read(1, 100).value();
+  auto want = source->read(1, 20).value();
+  ASSERT_EQ(ops.size(), 20u);
+  for (size_t i = 0; i < ops.size(); ++i) EXPECT_EQ(ops[i].op, want[i].op);
+  auto v = log->verify();
+  ASSERT_TRUE(v.is_ok()) << v.error().to_string();
+  EXPECT_EQ(v->chunks, 2u);
+}
+
 }  // namespace
 }  // namespace weft
