@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "weft/codec.hpp"
+#include "weft/session.hpp"
 #include "weft/sqlite_store.hpp"
 #include "weft/token.hpp"
 
@@ -48,18 +49,31 @@ weft::OpId append(Log& log, const std::string& text) {
   return must(log.append(r), "append");
 }
 
-// What the receiver lacks, as the wire would carry it: encoded batches.
-std::vector<weft::Bytes> wire_diff(Log& from, Log& to) {
-  std::vector<weft::Bytes> out;
-  for (weft::Batch& b : must(from.diff(to.version_vector()), "diff")) {
-    b.epoch = to.epoch();
-    out.push_back(weft::encode_batch(b));
-  }
-  return out;
+bool is(const weft::Bytes& m, weft::MessageKind k) {
+  auto kind = weft::message_kind(m);
+  return kind && kind.value() == k;
 }
 
-weft::Ack deliver(Log& to, const weft::Bytes& bytes) {
-  return must(to.apply(must(weft::decode_batch(bytes), "decode")), "apply");
+// Carries messages between two sessions, as a network would, until both
+// are quiet. `lose` may drop a message (it never arrives).
+template <typename Lose>
+void carry(weft::Session& laptop, weft::Session& server, Lose lose) {
+  bool any = true;
+  while (any) {
+    any = false;
+    while (auto m = laptop.next_message()) {
+      any = true;
+      if (!lose(false, *m)) (void)server.receive(*m);
+    }
+    while (auto m = server.next_message()) {
+      any = true;
+      if (!lose(true, *m)) (void)laptop.receive(*m);
+    }
+  }
+}
+
+void carry(weft::Session& laptop, weft::Session& server) {
+  carry(laptop, server, [](bool, const weft::Bytes&) { return false; });
 }
 
 std::string short_hex(const weft::Hash& h) { return weft::to_hex(h).substr(0, 16); }
@@ -78,27 +92,56 @@ int main(int argc, char** argv) {
   say("1. Two replicas of one agent session, each a SQLite file:");
   std::printf("   %s\n   %s\n", laptop_path.c_str(), server_path.c_str());
   auto laptop = open(laptop_path);
-  auto server = open(server_path);
+  // The server hosts the log "trip-session" and checks capabilities.
+  weft::Host host(weft::new_secret(), [&](std::string_view id)
+                                          -> weft::Result<std::unique_ptr<Log>> {
+    if (id != "trip-session") return weft::make_error(weft::Code::kNotFound, "no such log");
+    return weft::open_sqlite_log(server_path);
+  });
+  Log& server = *must(host.log("trip-session"), "host");
+  const weft::Bytes token = must(host.issue("trip-session", weft::Scope::kAppend), "issue");
+  weft::SessionOptions options;
+  options.peer = "server";  // the laptop's outbox remembers what the server confirmed
+  options.log_id = "trip-session";
+  options.token = token;
 
   say("2. Both append at the same time, offline from each other.");
   append(*laptop, R"({"role":"user","text":"Plan a train trip to Lyon"})");
   append(*laptop, R"({"tool":"search_trains","args":{"to":"Lyon"}})");
   append(*laptop, R"({"usage":{"input_tokens":812,"output_tokens":64}})");
-  append(*server, R"({"workflow":"trip-planner","step":"started"})");
-  append(*server, R"({"role":"assistant","text":"Looking at trains now"})");
+  append(server, R"({"workflow":"trip-planner","step":"started"})");
+  append(server, R"({"role":"assistant","text":"Looking at trains now"})");
   std::printf("   laptop holds %llu ops, server holds %llu\n",
               static_cast<unsigned long long>(laptop->cursor()),
-              static_cast<unsigned long long>(server->cursor()));
+              static_cast<unsigned long long>(server.cursor()));
 
-  say("3. The laptop sends its ops; the server applies them, but its ack is lost.");
-  auto batches = wire_diff(*laptop, *server);
-  auto first = deliver(*server, batches.at(0));
-  std::printf("   server applied %zu ops (the laptop never hears it)\n", first.applied.size());
-  say("   The laptop retries the very same bytes:");
-  auto retry = deliver(*server, batches.at(0));
-  std::printf("   ack: %zu applied, %zu duplicates, %zu rejected: nothing applied twice\n",
-              retry.applied.size(), retry.duplicates.size(), retry.rejected.size());
-  if (retry.applied.size() != 0 || retry.duplicates.size() != first.applied.size()) return 1;
+  say("3. They sync; the server applies the laptop's batch, but its ack is lost.");
+  {
+    auto s_laptop = must(weft::Session::connect(*laptop, options), "connect");
+    auto s_server = must(host.accept(), "accept");
+    bool lost = false;
+    carry(*s_laptop, *s_server, [&](bool to_laptop, const weft::Bytes& m) {
+      if (to_laptop && !lost && is(m, weft::MessageKind::kAck)) return lost = true;
+      return false;
+    });
+    std::printf("   server applied %llu ops; the laptop heard nothing back\n",
+                static_cast<unsigned long long>(s_server->stats().applied));
+    say("   The laptop's retry timer fires and it resends the very same bytes:");
+    (void)s_laptop->tick(0);
+    must(s_laptop->tick(60'000), "retry");
+    carry(*s_laptop, *s_server);
+    const auto& st = s_laptop->stats();
+    std::printf("   resent %llu batch; the server answers %llu applied, %llu duplicates:\n"
+                "   nothing applied twice, and the session is %s\n",
+                static_cast<unsigned long long>(st.resends),
+                static_cast<unsigned long long>(st.peer_applied),
+                static_cast<unsigned long long>(st.peer_duplicates),
+                std::string(weft::session_state_name(s_laptop->state())).c_str());
+    if (st.resends != 1 || st.peer_applied != 0 || st.peer_duplicates != 3 || !s_laptop->done() ||
+        server.cursor() != 5) {
+      return 1;
+    }
+  }
 
   say("4. A writer is killed (SIGKILL) in the middle of appending batches.");
   int fds[2];
@@ -134,38 +177,49 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(report.ops), have >= acked ? "nothing lost" : "LOST");
   if (have < acked || (have - 3) % 100 != 0) return 1;
 
-  say("5. The replicas sync both ways.");
-  for (const auto& b : wire_diff(*laptop, *server)) deliver(*server, b);
-  for (const auto& b : wire_diff(*server, *laptop)) deliver(*laptop, b);
-  const weft::Hash a = must(laptop->digest(), "digest"), b = must(server->digest(), "digest");
+  say("5. They sync again, both ways, in one session.");
+  {
+    auto s_laptop = must(weft::Session::connect(*laptop, options), "connect");
+    auto s_server = must(host.accept(), "accept");
+    carry(*s_laptop, *s_server);
+    if (!s_laptop->done()) die("sync", s_laptop->error());
+    std::printf("   the laptop sent %llu ops it had not sent before (its outbox resumed\n"
+                "   from the last cursor the server confirmed)\n",
+                static_cast<unsigned long long>(s_laptop->stats().ops_sent));
+  }
+  const weft::Hash a = must(laptop->digest(), "digest"), b = must(server.digest(), "digest");
   std::printf("   laptop digest %s, %llu ops\n   server digest %s, %llu ops\n", short_hex(a).c_str(),
               static_cast<unsigned long long>(laptop->cursor()), short_hex(b).c_str(),
-              static_cast<unsigned long long>(server->cursor()));
+              static_cast<unsigned long long>(server.cursor()));
   if (a != b) {
     say("   The digests differ: the replicas did NOT converge.");
     return 1;
   }
   say("   The digests are equal: both replicas hold exactly the same ops.");
 
-  say("6. The server grants the laptop an append token, then revokes it.");
-  const weft::Secret secret = weft::new_secret();
-  const auto token = weft::issue_token(secret, "trip-session", server->epoch(), weft::Scope::kAppend);
-  auto grant = weft::verify_token(secret, "trip-session", server->epoch(), token, weft::Scope::kAppend);
-  std::printf("   token checked: %s\n", grant ? "append allowed" : grant.error().to_string().c_str());
-  if (!grant) return 1;
-  const uint32_t old_epoch = server->epoch();
-  must(server->set_epoch(old_epoch + 1), "revoke");
-  std::printf("   revoked: the log's epoch is now %u\n", server->epoch());
-  auto stale = weft::verify_token(secret, "trip-session", server->epoch(), token, weft::Scope::kAppend);
-  std::printf("   the old token now answers: %s\n",
-              stale ? "OK (WRONG)" : stale.error().to_string().c_str());
+  say("6. The server revokes the laptop's token while a write is on its way.");
   append(*laptop, R"({"role":"user","text":"Book the 9:04"})");
-  weft::Batch late = must(laptop->diff(server->version_vector()), "diff").at(0);
-  late.epoch = old_epoch;  // sent under the revoked capability
-  auto refused = must(server->apply(late), "apply");
-  std::printf("   a write sent under the old epoch: %s, %zu ops applied\n",
-              std::string(weft::code_name(refused.status)).c_str(), refused.applied.size());
-  if (stale || refused.status != weft::Code::kStaleEpoch || !refused.applied.empty()) return 1;
+  auto s_laptop = must(weft::Session::connect(*laptop, options), "connect");
+  auto s_server = must(host.accept(), "accept");
+  must(s_server->receive(*s_laptop->next_message()), "hello");
+  must(s_laptop->receive(*s_server->next_message()), "hello");
+  auto in_flight = s_laptop->next_message();  // the batch, sent under the old epoch
+  const uint64_t held = server.cursor();
+  const uint32_t epoch = must(host.revoke("trip-session"), "revoke");
+  std::printf("   revoked: the log's epoch is now %u (written durably before this line)\n", epoch);
+  must(s_server->receive(*in_flight), "deliver");
+  (void)s_laptop->receive(*s_server->next_message());
+  std::printf("   the write sent under the old token: %s; the server still holds %llu ops\n",
+              s_laptop->error().to_string().c_str(),
+              static_cast<unsigned long long>(server.cursor()));
+  if (s_laptop->error().code != weft::Code::kStaleEpoch || server.cursor() != held) {
+    return 1;
+  }
+  auto again = must(weft::Session::connect(*laptop, options), "connect");
+  auto answer = must(host.accept(), "accept");
+  carry(*again, *answer);
+  std::printf("   a new session with the old token: %s\n", again->error().to_string().c_str());
+  if (again->error().code != weft::Code::kStaleEpoch) return 1;
 
   say("Done: nothing lost, nothing applied twice, and a revoked writer is refused.");
   return 0;
