@@ -24,6 +24,7 @@
 
 #include "weft/codec.hpp"
 #include "weft/log.hpp"
+#include "weft/session.hpp"
 #include "weft/sqlite_store.hpp"
 
 namespace {
@@ -148,6 +149,45 @@ double sqlite_append_ops_per_s(const std::string& path, size_t n, bool full, con
   auto t = Clock::now();
   append_all(*log, p, n, 1000, ts0);
   return n / seconds_since(t);
+}
+
+// One session between two logs in this process, both directions: the
+// initiator on `from`, the responder on `to`. Returns the bytes moved both
+// ways; dies unless both sides end done.
+struct SyncRun {
+  uint64_t bytes = 0;
+  uint64_t messages = 0;
+  uint64_t ops_sent = 0;
+};
+
+SyncRun sync_once(Log& from, Log& to, weft::SessionOptions options = {}) {
+  auto a = must(weft::Session::connect(from, options), "session connect");
+  auto b = must(weft::Session::accept(to), "session accept");
+  SyncRun run;
+  bool any = true;
+  while (any) {
+    any = false;
+    while (auto m = a->next_message()) {
+      any = true;
+      run.bytes += m->size();
+      ++run.messages;
+      if (!b->receive(*m)) die(b->error(), "sync receive");
+    }
+    while (auto m = b->next_message()) {
+      any = true;
+      run.bytes += m->size();
+      ++run.messages;
+      if (!a->receive(*m)) die(a->error(), "sync receive");
+    }
+  }
+  if (!a->done() || !b->done()) {
+    std::fprintf(stderr, "weft_bench: sync ended %s/%s\n",
+                 std::string(weft::session_state_name(a->state())).c_str(),
+                 std::string(weft::session_state_name(b->state())).c_str());
+    std::exit(1);
+  }
+  run.ops_sent = a->stats().ops_sent + b->stats().ops_sent;
+  return run;
 }
 
 // The child of the peak-RSS figure: append n ops, read them all back, print
@@ -328,6 +368,45 @@ int main(int argc, char** argv) {
     });
   }
 
+  // Catch-up: in-memory replicas of 200k ops, one behind by 1% (2,000 ops);
+  // one session, both directions counted. The reference applies the same
+  // 2,000 ops as one pre-encoded batch to a replica in the same state.
+  {
+    const size_t total = 200'000, behind = 2'000;
+    double best_ms = 1e18, best_ref_ms = 1e18;
+    uint64_t bytes = 0, messages = 0;
+    for (int rep = 0; rep < 5; ++rep) {
+      auto a = fresh_log(5);
+      auto b = fresh_log(6);
+      auto c = fresh_log(7);
+      append_all(*a, payloads, total - behind, 1000, ts0);
+      must(b->merge_from(*a), "merge");
+      must(c->merge_from(*a), "merge");
+      append_all(*a, payloads, behind, 1000, ts0 + 200);
+      auto t = Clock::now();
+      SyncRun run = sync_once(*b, *a);  // the one behind starts the session
+      const double ms = 1e3 * seconds_since(t);
+      if (b->cursor() != total || run.ops_sent != behind) std::abort();
+      best_ms = std::min(best_ms, ms);
+      bytes = run.bytes;
+      messages = run.messages;
+      auto tail = must(a->read(total - behind + 1, behind), "read");
+      Batch batch;
+      for (auto& s : tail) batch.ops.push_back(std::move(s.op));
+      auto encoded = weft::encode_batch(batch);
+      auto t2 = Clock::now();
+      auto decoded = must(weft::decode_batch(encoded), "decode");
+      auto ack = must(c->apply(decoded), "apply");
+      best_ref_ms = std::min(best_ref_ms, 1e3 * seconds_since(t2));
+      if (ack.applied.size() != behind) std::abort();
+    }
+    out["catchup_1pct_ms"] = best_ms;
+    out["catchup_1pct_bytes_per_op"] = static_cast<double>(bytes) / behind;
+    out["catchup_1pct_messages"] = static_cast<double>(messages);
+    out["ref_apply_2k_ms"] = best_ref_ms;
+    out["catchup_1pct_vs_apply"] = best_ms / best_ref_ms;
+  }
+
   // SQLite: appends in batches of 1,000 against raw SQLite rows of the same
   // size; open time of a 1M-op log; peak RSS over 10M ops in a child.
   {
@@ -367,6 +446,39 @@ int main(int argc, char** argv) {
     if (rss_ops > 0) {
       out["sqlite_rss_mb_10m"] = peak_rss_mb_of_child(dir + "/rss.db", rss_ops);
       out["sqlite_rss_ops"] = static_cast<double>(rss_ops);
+    }
+    // Sync: 1M ops from one SQLite replica (auto-sealed, so mostly sealed
+    // chunks) to an empty one, in one process; then the same with chunks
+    // off (every op in batches). Against raw SQLite rows of the same size.
+    {
+      const size_t m = 1'000'000;
+      const std::string src = dir + "/sync-src.db";
+      {
+        auto log = must(weft::open_sqlite_log(src), "open sqlite");
+        append_all(*log, payloads, m, 1000, ts0);
+      }
+      for (bool chunks : {true, false}) {
+        const std::string dst = dir + (chunks ? "/sync-dst.db" : "/sync-dst-batches.db");
+        auto from = must(weft::open_sqlite_log(src), "open sqlite");
+        auto to = must(weft::open_sqlite_log(dst), "open sqlite");
+        weft::SessionOptions o;
+        o.ship_chunks = chunks;
+        auto t = Clock::now();
+        SyncRun run = sync_once(*from, *to, o);
+        const double secs = seconds_since(t);
+        if (to->cursor() != m || run.ops_sent != m) std::abort();
+        if (chunks) {
+          out["sync_ops_per_s"] = m / secs;
+          out["sync_wire_bytes_per_op"] = static_cast<double>(run.bytes) / m;
+          out["sync_messages"] = static_cast<double>(run.messages);
+        } else {
+          out["sync_batches_ops_per_s"] = m / secs;
+          out["sync_batches_wire_bytes_per_op"] = static_cast<double>(run.bytes) / m;
+        }
+      }
+      out["sync_vs_raw_sqlite"] = out["sync_ops_per_s"] / out["ref_sqlite_rows_per_s"];
+      out["sync_batches_vs_raw_sqlite"] =
+          out["sync_batches_ops_per_s"] / out["ref_sqlite_rows_per_s"];
     }
     std::filesystem::remove_all(dir);
   }
