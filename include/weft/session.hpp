@@ -186,6 +186,7 @@ class Session {
   std::vector<ChunkPlan> chunk_plan_;
   size_t next_chunk_ = 0;
   uint64_t scan_from_ = 0;  // next local cursor to consider for a batch
+  uint64_t skipped_to_ = 0;  // cursors below scan_from_ carried by chunks, if any
   uint64_t end_cursor_ = 0;  // the local cursor at the handshake: the stream's end
   uint64_t acked_cursor_ = 0;
   uint32_t attempts_ = 0;

@@ -300,6 +300,22 @@ Status Session::start_outbound() {
     WEFT_TRY(persist(0));
   }
   if (options_.ship_chunks) WEFT_TRY(plan_chunks());
+  if (!chunk_plan_.empty()) {
+    // Ops inside the chunks need not be read to be skipped: batches start
+    // at the first op neither the peer holds nor a chunk carries.
+    uint64_t first_uncovered = end_cursor_ + 1;
+    for (const auto& [actor, max] : local.entries()) {
+      const uint64_t have = covered_.get(actor);
+      if (max <= have) continue;
+      auto op = log_->get(OpId{actor, have + 1});
+      WEFT_TRY(op);
+      first_uncovered = std::min(first_uncovered, op->cursor);
+    }
+    if (first_uncovered > scan_from_) {
+      skipped_to_ = first_uncovered - 1;  // acked once the chunks are
+      scan_from_ = first_uncovered;
+    }
+  }
   return Status::ok();
 }
 
@@ -376,6 +392,13 @@ Status Session::fill_window() {
     Result<bool> more = false;
     if (next_chunk_ < chunk_plan_.size()) {
       more = build_chunks_message();
+    } else if (skipped_to_ != 0) {
+      // The range the chunks cover: acknowledged with them (the prefix rule).
+      auto skip = std::make_unique<Outgoing>();
+      skip->to = skipped_to_;
+      skip->state = Outgoing::State::kAcked;
+      flight_.push_back(std::move(skip));
+      skipped_to_ = 0;
     } else if (scan_from_ <= end_cursor_) {
       more = build_batch();
     }
