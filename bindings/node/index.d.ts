@@ -261,6 +261,11 @@ export class Log implements Iterable<Op> {
   verify(): VerifyReport;
   verifyAsync(): Promise<VerifyReport>;
 
+  /** The durable outbox state of sync peer `name` (1 to 256 bytes); zeros if never recorded. */
+  peer(name: string): PeerState;
+  /** Stores `state` for peer `name`; returns what was stored (the acked cursor never moves back). */
+  recordPeer(name: string, state: PeerStateInput): PeerState;
+
   /** Frees the native log now; later calls throw WeftError INVALID_ARGUMENT. Idempotent. */
   close(): void;
 }
@@ -312,8 +317,155 @@ export interface LiveHandles {
   iter: number;
   ack: number;
   builder: number;
+  session: number;
+  host: number;
   total: number;
 }
+
+/** What a capability token grants. Outputs give a number for a scope this addon does not know. */
+export type Scope = 'read' | 'append' | 'admin';
+/** A 32-byte secret or master key: 32 bytes or 64 hex characters. */
+export type SecretLike = string | BytesLike;
+
+/** What a log remembers about one sync peer (weft_peer_state). */
+export interface PeerState {
+  /** Every op at a local cursor up to this one is at the peer. */
+  ackedCursor: U64;
+  /** Failed attempts since the last progress. */
+  attempts: number;
+  /** Wall clock (ms since 1970) of the next attempt; 0: now. */
+  nextAttemptMs: U64;
+}
+export type PeerStateInput = Partial<PeerState>;
+
+export interface Grant {
+  epoch: number;
+  scope: Scope | number;
+}
+
+export interface RedeemInfo extends Grant {
+  /** The log's cursor now. */
+  cursor: U64;
+  /** Ops the log holds. */
+  ops: U64;
+  /** Writers the log knows. */
+  actors: U64;
+  /** The log's digest now (32 bytes). */
+  digest: Buffer;
+}
+
+/** weft_session_options; absent fields keep the library's defaults. */
+export interface SessionOptions {
+  /** Send the peer what it lacks (default true). */
+  push?: boolean;
+  /** Apply what the peer sends (default true). */
+  accept?: boolean;
+  /** Ops per batch (default 4096; at least 1). */
+  maxBatchOps?: number;
+  /** Payload bytes per batch (default 1 MiB). */
+  maxBatchBytes?: U64;
+  /** Bytes per Chunks message (default 8 MiB). */
+  maxChunksBytes?: U64;
+  /** Data messages in flight (default 8; at least 1). */
+  window?: number;
+  /** Send sealed chunks to peers far behind (default true). */
+  shipChunks?: boolean;
+  /** The name the log keeps this peer's outbox state under (default: none). */
+  peer?: string;
+  /** Initiator: the log a host should serve. */
+  logId?: string;
+  /** Initiator: the capability token for it. */
+  token?: BytesLike;
+  /** First resend after (default 1000 ms). */
+  retryBaseMs?: U64;
+  /** Longest wait between resends (default 60000 ms). */
+  retryMaxMs?: U64;
+  /** Fail with TIMEOUT after this many resends (default 8; 0 never). */
+  retryMaxAttempts?: number;
+  /** Jitter seed (default 0). */
+  retrySeed?: U64;
+}
+
+export type SessionState = 'handshake' | 'syncing' | 'done' | 'failed';
+
+/** weft_session_info, with the failure as a WeftError. */
+export interface SessionInfo {
+  state: SessionState | number;
+  /** Why the session failed (code and message), or null. */
+  error: WeftError | null;
+  messagesSent: U64;
+  bytesSent: U64;
+  messagesReceived: U64;
+  bytesReceived: U64;
+  batchesSent: U64;
+  chunksSent: U64;
+  opsSent: U64;
+  /** Data messages sent again after tick(). */
+  resends: U64;
+  staleAcks: U64;
+  /** Of the peer's ops: applied, already here, rejected. */
+  applied: U64;
+  duplicates: U64;
+  rejected: U64;
+  /** Of ours, at the peer. */
+  peerApplied: U64;
+  peerDuplicates: U64;
+  peerRejected: U64;
+  opsToSend: U64;
+  opsAcked: U64;
+  /** The peer's durable acked cursor. */
+  ackedCursor: U64;
+}
+
+/**
+ * A sync session: a state machine over byte messages the application
+ * carries. Synchronous; keeps its log (or host) alive.
+ */
+export class Session {
+  private constructor();
+  static connect(log: Log, options?: SessionOptions | null): Session;
+  static accept(log: Log, options?: SessionOptions | null): Session;
+  /** The next message to send, or null when there is none now. */
+  nextMessage(): Buffer | null;
+  /** Throws the WeftError that failed the session (then state is 'failed'). */
+  receive(message: BytesLike): void;
+  /** The caller's monotonic clock in ms; resends what is overdue, throws TIMEOUT at the end. */
+  tick(nowMs: U64): void;
+  readonly info: SessionInfo;
+  readonly state: SessionState | number;
+  readonly done: boolean;
+  readonly closed: boolean;
+  close(): void;
+}
+
+/** A host of many logs, serving sessions that present a token. Internally synchronized. */
+export class Host {
+  private constructor();
+  static openMemory(masterKey: SecretLike): Host;
+  /** Logs in SQLite files `<directory>/<logId>.db`. */
+  static openDirectory(masterKey: SecretLike, directory: string): Host;
+  issue(logId: string, scope: Scope | number): Buffer;
+  redeem(logId: string, token: BytesLike): RedeemInfo;
+  /** Returns the new epoch: every older token fails with STALE_EPOCH. */
+  revoke(logId: string): number;
+  /** A responding session; options' push, accept, peer, logId and token are ignored. */
+  accept(options?: SessionOptions | null): Session;
+  readonly closed: boolean;
+  close(): void;
+}
+
+/** 32 bytes from the operating system's CSPRNG. */
+export function newSecret(): Buffer;
+export function issueToken(secret: SecretLike, logId: string, epoch: number, scope: Scope | number): Buffer;
+export function verifyToken(
+  secret: SecretLike,
+  logId: string,
+  currentEpoch: number,
+  token: BytesLike,
+  required: Scope | number,
+): Grant;
+/** How long (ms) to wait before the next attempt for a peer in `state`. */
+export function retryWaitMs(state: PeerStateInput, nowWallMs: U64, baseMs: U64, maxMs: U64, seed?: U64): U64;
 
 export function decodeBatch(bytes: BytesLike): DecodedBatch;
 export function decodeChunk(bytes: BytesLike): DecodedChunk;
@@ -341,6 +493,8 @@ declare const weft: {
   Log: typeof Log;
   OpIterator: typeof OpIterator;
   BatchBuilder: typeof BatchBuilder;
+  Session: typeof Session;
+  Host: typeof Host;
   WeftError: typeof WeftError;
   Status: typeof Status;
   decodeBatch: typeof decodeBatch;
@@ -351,6 +505,10 @@ declare const weft: {
   statusName: typeof statusName;
   liveHandles: typeof liveHandles;
   runConformance: typeof runConformance;
+  newSecret: typeof newSecret;
+  issueToken: typeof issueToken;
+  verifyToken: typeof verifyToken;
+  retryWaitMs: typeof retryWaitMs;
   version: string;
   versionNumber: number;
   headerVersionNumber: number;

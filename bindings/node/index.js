@@ -128,6 +128,16 @@ function runConformance(adapter, options = {}) {
 
 const kCreate = Symbol('weft.Log.create');
 
+// The native handle of a Log, for Session.connect/accept (set in Log's
+// static block: only Log's body can read its private field).
+let logHandle;
+
+function notA(what, value) {
+  const err = new TypeError(`expected ${what}, got ${value === null ? 'null' : typeof value}`);
+  err.code = 'ERR_INVALID_ARG_TYPE';
+  return err;
+}
+
 /**
  * A replicated append-only op log (weft_log). Internally synchronized: the
  * async variants run on libuv's thread pool while the event loop goes on.
@@ -135,6 +145,13 @@ const kCreate = Symbol('weft.Log.create');
 class Log {
   #h;
   #closed = false;
+
+  static {
+    logHandle = (log) => {
+      if (log === null || typeof log !== 'object' || !(#h in log)) throw notA('a Log', log);
+      return log.#h;
+    };
+  }
 
   constructor(token, handle) {
     if (token !== kCreate) throw new TypeError('use Log.openMemory() or Log.openSqlite()');
@@ -299,6 +316,21 @@ class Log {
   }
 
   /**
+   * The durable outbox state of the sync peer `name` (1 to 256 bytes):
+   * {ackedCursor, attempts, nextAttemptMs}, all 0 for a peer never recorded.
+   */
+  peer(name) {
+    return native.logPeer(this.#h, name);
+  }
+  /**
+   * Stores `state` for the peer `name` and returns what was stored: the
+   * acked cursor never moves backward (a lower one keeps the stored value).
+   */
+  recordPeer(name, state) {
+    return native.logRecordPeer(this.#h, name, state);
+  }
+
+  /**
    * Releases the native log now (otherwise the garbage collector does).
    * Later calls throw WeftError INVALID_ARGUMENT; async work already
    * running finishes first. Idempotent.
@@ -337,6 +369,133 @@ class BatchBuilder {
   }
 }
 
+/**
+ * A sync session (weft_session): a state machine over byte messages. Move
+ * each message from nextMessage() to the peer's receive() over any
+ * transport; call tick(nowMs) with a monotonic clock when it is idle, and
+ * unanswered messages are resent. Synchronous; keeps its log alive.
+ */
+class Session {
+  #h;
+  #closed = false;
+
+  constructor(token, handle) {
+    if (token !== kCreate) throw new TypeError('use Session.connect(), Session.accept() or host.accept()');
+    this.#h = handle;
+  }
+
+  /** The initiating side over `log`: its Hello is the first message. */
+  static connect(log, options) {
+    return new Session(kCreate, native.sessionConnect(logHandle(log), options));
+  }
+  /** The responding side over `log` (no token checked: replica to replica). */
+  static accept(log, options) {
+    return new Session(kCreate, native.sessionAccept(logHandle(log), options));
+  }
+
+  /** The next message to send (a Buffer), or null when there is none now. */
+  nextMessage() {
+    return native.sessionNextMessage(this.#h);
+  }
+  /** Handles one message from the peer; throws the error that failed the session. */
+  receive(message) {
+    native.sessionReceive(this.#h, message);
+  }
+  /** The caller's monotonic clock in ms: resends what is overdue; throws TIMEOUT at the end. */
+  tick(nowMs) {
+    native.sessionTick(this.#h, nowMs);
+  }
+  /** {state, error (a WeftError or null), messagesSent, ..., ackedCursor}. */
+  get info() {
+    return native.sessionInfo(this.#h);
+  }
+  /** 'handshake' | 'syncing' | 'done' | 'failed'. */
+  get state() {
+    return native.sessionInfo(this.#h).state;
+  }
+  /** Whether both directions are complete. */
+  get done() {
+    return this.state === 'done';
+  }
+  /** Releases the native session now (otherwise the garbage collector does). */
+  close() {
+    native.sessionClose(this.#h);
+    this.#closed = true;
+  }
+  get closed() {
+    return this.#closed;
+  }
+}
+if (typeof Symbol.dispose === 'symbol') Session.prototype[Symbol.dispose] = Session.prototype.close;
+
+/**
+ * A host of many logs (weft_host): serves sessions that present a
+ * capability token, and issues, redeems and revokes tokens. Each log's
+ * secret is derived from the 32-byte master key and the log id.
+ */
+class Host {
+  #h;
+  #closed = false;
+
+  constructor(token, handle) {
+    if (token !== kCreate) throw new TypeError('use Host.openMemory() or Host.openDirectory()');
+    this.#h = handle;
+  }
+
+  /** A host whose logs live in memory, created on first use. */
+  static openMemory(masterKey) {
+    return new Host(kCreate, native.hostNew(masterKey, null));
+  }
+  /** A host whose logs live in SQLite files `<directory>/<logId>.db`. */
+  static openDirectory(masterKey, directory) {
+    if (typeof directory !== 'string') throw notA('a directory path (string)', directory);
+    return new Host(kCreate, native.hostNew(masterKey, directory));
+  }
+
+  /** A token (Buffer) for `logId` at its current epoch with `scope`. */
+  issue(logId, scope) {
+    return native.hostIssue(this.#h, logId, scope);
+  }
+  /** Verifies `token` for `logId`: {epoch, scope, cursor, ops, actors, digest}. */
+  redeem(logId, token) {
+    return native.hostRedeem(this.#h, logId, token);
+  }
+  /** Revokes every token of `logId`; returns the new epoch. */
+  revoke(logId) {
+    return native.hostRevoke(this.#h, logId);
+  }
+  /** A responding session; the peer's Hello names the log and carries the token. */
+  accept(options) {
+    return new Session(kCreate, native.hostAccept(this.#h, options));
+  }
+  /** Releases the native host now (its sessions keep it alive in C). */
+  close() {
+    native.hostClose(this.#h);
+    this.#closed = true;
+  }
+  get closed() {
+    return this.#closed;
+  }
+}
+if (typeof Symbol.dispose === 'symbol') Host.prototype[Symbol.dispose] = Host.prototype.close;
+
+/** 32 bytes from the operating system's CSPRNG: a log secret or master key. */
+function newSecret() {
+  return native.secretNew();
+}
+/** A token (Buffer) for `logId` at `epoch` with `scope`, MACed with `secret`. */
+function issueToken(secret, logId, epoch, scope) {
+  return native.tokenIssue(secret, logId, epoch, scope);
+}
+/** Verifies `token` for `logId` at `currentEpoch` covering `required`: {epoch, scope}. */
+function verifyToken(secret, logId, currentEpoch, token, required) {
+  return native.tokenVerify(secret, logId, currentEpoch, token, required);
+}
+/** How long (ms) to wait before the next attempt for a peer in `state`. */
+function retryWaitMs(state, nowWallMs, baseMs, maxMs, seed = 0) {
+  return native.retryWaitMs(state, nowWallMs, baseMs, maxMs, seed);
+}
+
 /** Decodes and verifies an encoded batch. */
 function decodeBatch(bytes) {
   return native.batchDecode(bytes);
@@ -371,6 +530,8 @@ module.exports = {
   Log,
   OpIterator,
   BatchBuilder,
+  Session,
+  Host,
   WeftError,
   Status,
   decodeBatch,
@@ -381,6 +542,10 @@ module.exports = {
   statusName,
   liveHandles,
   runConformance,
+  newSecret,
+  issueToken,
+  verifyToken,
+  retryWaitMs,
   /** What the weft.h this addon was built against offers. */
   version: native.versionString,
   versionNumber: native.versionNumber,

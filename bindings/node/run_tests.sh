@@ -75,7 +75,7 @@ else
   fail "weft.node symbols: exported [$exported]"
 fi
 
-export WEFT_NODE_ADDON="$addon" WEFT_VECTORS_DIR="$vectors_dir"
+export WEFT_NODE_ADDON="$addon" WEFT_VECTORS_DIR="$vectors_dir" WEFT_INCLUDE_DIR="$include_dir"
 cd "$here" || { fail "cd $here"; finish; }
 
 echo "== node --test"

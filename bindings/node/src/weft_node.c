@@ -17,6 +17,7 @@
 #include <node_api.h>
 
 #include <math.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,9 +32,9 @@
 
 /* ------------------------------------------------------------- instance */
 
-enum Kind { KIND_LOG = 0, KIND_ITER, KIND_ACK, KIND_BUILDER, KIND_COUNT };
+enum Kind { KIND_LOG = 0, KIND_ITER, KIND_ACK, KIND_BUILDER, KIND_SESSION, KIND_HOST, KIND_COUNT };
 
-static const char *const kKindNames[KIND_COUNT] = {"log", "iterator", "ack", "batch builder"};
+static const char *const kKindNames[KIND_COUNT] = {"log", "iterator", "ack", "batch builder", "session", "host"};
 
 /* Tags let the addon refuse an object of the wrong kind (immutable data). */
 static const napi_type_tag kTags[KIND_COUNT] = {
@@ -41,6 +42,8 @@ static const napi_type_tag kTags[KIND_COUNT] = {
     {0x7765667421000002ULL, 0x9d3c1a52e07f4b11ULL},
     {0x7765667421000003ULL, 0x9d3c1a52e07f4b11ULL},
     {0x7765667421000004ULL, 0x9d3c1a52e07f4b11ULL},
+    {0x7765667421000005ULL, 0x9d3c1a52e07f4b11ULL},
+    {0x7765667421000006ULL, 0x9d3c1a52e07f4b11ULL},
 };
 
 typedef struct Addon {
@@ -66,7 +69,7 @@ typedef struct Box {
   uint32_t pending; /* async work items using ptr */
   bool closed;      /* close() was called: refuse new calls */
   bool wrapped;     /* the JS object is alive */
-  Kv *kv;           /* a log kept by a JS store adapter (and its iterators) */
+  Kv *kv;           /* a log kept by a JS store adapter (and its iterators and sessions) */
 } Box;
 
 static void free_handle(enum Kind kind, void *ptr) {
@@ -75,6 +78,8 @@ static void free_handle(enum Kind kind, void *ptr) {
     case KIND_ITER: weft_iter_free((weft_iter *)ptr); break;
     case KIND_ACK: weft_ack_free((weft_ack *)ptr); break;
     case KIND_BUILDER: weft_batch_builder_free((weft_batch_builder *)ptr); break;
+    case KIND_SESSION: weft_session_free((weft_session *)ptr); break;
+    case KIND_HOST: weft_host_free((weft_host *)ptr); break;
     case KIND_COUNT: break;
   }
 }
@@ -1056,7 +1061,7 @@ static napi_value js_live_handles(napi_env env, napi_callback_info info) {
   if (a == NULL) return NULL;
   napi_value obj, x;
   int64_t total = 0;
-  static const char *const keys[KIND_COUNT] = {"log", "iter", "ack", "builder"};
+  static const char *const keys[KIND_COUNT] = {"log", "iter", "ack", "builder", "session", "host"};
   CALL(env, napi_create_object(env, &obj));
   for (int k = 0; k < KIND_COUNT; ++k) {
     CALL(env, napi_create_int64(env, a->live[k], &x));
@@ -2321,6 +2326,512 @@ static napi_value js_ack_free(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+/* ------------------------------------------------------------- module: sync */
+
+/*
+ * Outbox state, capability tokens, sessions and hosts. A session is a
+ * state machine over byte messages: every call is short and synchronous
+ * (the application moves the messages), so there are no async variants.
+ * A session over a log keeps it (and a JS store adapter's table) alive,
+ * like an iterator; one of a host keeps the host alive in C.
+ */
+
+/* 'read' | 'append' | 'admin', or a number (passed on: weft judges it). */
+static bool get_scope(napi_env env, napi_value v, const char *name, uint32_t *out) {
+  static const char *const names[] = {"read", "append", "admin"};
+  static const uint32_t values[] = {WEFT_SCOPE_READ, WEFT_SCOPE_APPEND, WEFT_SCOPE_ADMIN};
+  char msg[128];
+  napi_valuetype t;
+  TRY(env, napi_typeof(env, v, &t));
+  if (t == napi_string) {
+    char buf[16];
+    size_t len = 0;
+    TRY(env, napi_get_value_string_utf8(env, v, buf, sizeof buf, &len));
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; ++i) {
+      if (strlen(names[i]) == len && memcmp(names[i], buf, len) == 0) {
+        *out = values[i];
+        return true;
+      }
+    }
+    snprintf(msg, sizeof msg, "%s must be 'read', 'append' or 'admin'", name);
+    return throw_range(env, msg);
+  }
+  if (t == napi_number || t == napi_bigint) return get_u32(env, v, name, out);
+  snprintf(msg, sizeof msg, "%s must be 'read', 'append' or 'admin'", name);
+  return throw_type(env, msg);
+}
+
+/* The scope's name, or its number if this addon does not know it. */
+static napi_value make_scope(napi_env env, uint32_t scope) {
+  switch (scope) {
+    case WEFT_SCOPE_READ: return make_string(env, "read");
+    case WEFT_SCOPE_APPEND: return make_string(env, "append");
+    case WEFT_SCOPE_ADMIN: return make_string(env, "admin");
+    default: return make_u32(env, scope);
+  }
+}
+
+/* A name weft copies: a string without NUL bytes (C would cut it there). */
+static bool get_name(napi_env env, napi_value v, const char *name, char **out) {
+  if (!get_string(env, v, name, out)) return false;
+  size_t len = 0;
+  if (!check(env, napi_get_value_string_utf8(env, v, NULL, 0, &len), "napi_get_value_string_utf8")) {
+    free(*out);
+    *out = NULL;
+    return false;
+  }
+  if (strlen(*out) != len) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "%s must not contain NUL characters", name);
+    free(*out);
+    *out = NULL;
+    return throw_type(env, msg);
+  }
+  return true;
+}
+
+static bool get_secret(napi_env env, napi_value v, const char *name, uint8_t out[32]) {
+  return get_fixed(env, v, name, out, 32);
+}
+
+/* {ackedCursor, attempts, nextAttemptMs}; missing fields are 0. */
+static bool get_peer_state(napi_env env, napi_value v, weft_peer_state *out) {
+  memset(out, 0, sizeof *out);
+  napi_valuetype t;
+  TRY(env, napi_typeof(env, v, &t));
+  if (t != napi_object) return throw_type(env, "state must be {ackedCursor, attempts, nextAttemptMs}");
+  napi_value x;
+  bool has;
+  if (!get_prop(env, v, "ackedCursor", &x, &has) || (has && !get_u64(env, x, "state.ackedCursor", false, &out->acked_cursor))) {
+    return false;
+  }
+  if (!get_prop(env, v, "attempts", &x, &has) || (has && !get_u32(env, x, "state.attempts", &out->attempts))) {
+    return false;
+  }
+  return get_prop(env, v, "nextAttemptMs", &x, &has) &&
+         (!has || get_u64(env, x, "state.nextAttemptMs", false, &out->next_attempt_ms));
+}
+
+static napi_value make_peer_state(napi_env env, const weft_peer_state *p) {
+  napi_value obj, x;
+  CALL(env, napi_create_object(env, &obj));
+  if (!set_u64(env, obj, "ackedCursor", p->acked_cursor)) return NULL;
+  if ((x = make_u32(env, p->attempts)) == NULL || !set_prop(env, obj, "attempts", x)) return NULL;
+  if (!set_u64(env, obj, "nextAttemptMs", p->next_attempt_ms)) return NULL;
+  return obj;
+}
+
+/* logPeer(log, name) -> {ackedCursor, attempts, nextAttemptMs} */
+static napi_value js_log_peer(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!get_args(env, info, 2, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_LOG, true);
+  char *name = NULL;
+  if (b == NULL || !get_name(env, argv[1], "peer", &name)) return NULL;
+  weft_peer_state p;
+  int32_t st = weft_log_peer((weft_log *)b->ptr, name, &p);
+  if (st != WEFT_OK) throw_last(env, st);
+  free(name);
+  return st == WEFT_OK ? make_peer_state(env, &p) : NULL;
+}
+
+/* logRecordPeer(log, name, state) -> what was stored */
+static napi_value js_log_record_peer(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  if (!get_args(env, info, 3, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_LOG, true);
+  weft_peer_state state, stored;
+  char *name = NULL;
+  if (b == NULL || !get_peer_state(env, argv[2], &state) || !get_name(env, argv[1], "peer", &name)) return NULL;
+  int32_t st = weft_log_record_peer((weft_log *)b->ptr, name, &state, &stored);
+  if (st != WEFT_OK) throw_last(env, st);
+  free(name);
+  return st == WEFT_OK ? make_peer_state(env, &stored) : NULL;
+}
+
+/* retryWaitMs(state, nowWallMs, baseMs, maxMs, seed = 0) -> ms */
+static napi_value js_retry_wait_ms(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  if (!get_args(env, info, 5, argv)) return NULL;
+  weft_peer_state state;
+  uint64_t now = 0, base = 0, max = 0, seed = 0;
+  bool nullish;
+  if (!get_peer_state(env, argv[0], &state) || !get_u64(env, argv[1], "nowWallMs", false, &now) ||
+      !get_u64(env, argv[2], "baseMs", false, &base) || !get_u64(env, argv[3], "maxMs", false, &max) ||
+      !is_nullish(env, argv[4], &nullish) || (!nullish && !get_u64(env, argv[4], "seed", false, &seed))) {
+    return NULL;
+  }
+  return make_u64(env, weft_retry_wait_ms(&state, now, base, max, seed));
+}
+
+/* secretNew() -> Buffer(32) */
+static napi_value js_secret_new(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 0, argv)) return NULL;
+  uint8_t secret[32];
+  int32_t st = weft_secret_new(secret);
+  if (st != WEFT_OK) return throw_last(env, st), NULL;
+  return make_buffer(env, secret, sizeof secret);
+}
+
+/* tokenIssue(secret, logId, epoch, scope) -> Buffer */
+static napi_value js_token_issue(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  if (!get_args(env, info, 4, argv)) return NULL;
+  uint8_t secret[32];
+  uint32_t epoch = 0, scope = 0;
+  char *log_id = NULL;
+  if (!get_secret(env, argv[0], "secret", secret) || !get_u32(env, argv[2], "epoch", &epoch) ||
+      !get_scope(env, argv[3], "scope", &scope) || !get_name(env, argv[1], "logId", &log_id)) {
+    return NULL;
+  }
+  weft_buf buf = {NULL, 0};
+  int32_t st = weft_token_issue(secret, log_id, epoch, scope, &buf);
+  if (st != WEFT_OK) throw_last(env, st);
+  free(log_id);
+  if (st != WEFT_OK) return NULL;
+  napi_value out = make_buffer(env, buf.data, buf.len);
+  weft_buf_free(&buf);
+  return out;
+}
+
+static napi_value make_grant(napi_env env, uint32_t epoch, uint32_t scope) {
+  napi_value obj, x;
+  CALL(env, napi_create_object(env, &obj));
+  if ((x = make_u32(env, epoch)) == NULL || !set_prop(env, obj, "epoch", x)) return NULL;
+  if ((x = make_scope(env, scope)) == NULL || !set_prop(env, obj, "scope", x)) return NULL;
+  return obj;
+}
+
+/* tokenVerify(secret, logId, currentEpoch, token, required) -> {epoch, scope} */
+static napi_value js_token_verify(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  if (!get_args(env, info, 5, argv)) return NULL;
+  uint8_t secret[32];
+  uint32_t epoch = 0, required = 0;
+  Bytes token;
+  char *log_id = NULL;
+  if (!get_secret(env, argv[0], "secret", secret) || !get_u32(env, argv[2], "currentEpoch", &epoch) ||
+      !get_bytes(env, argv[3], "token", false, &token) || !get_scope(env, argv[4], "required", &required) ||
+      !get_name(env, argv[1], "logId", &log_id)) {
+    return NULL;
+  }
+  weft_grant g;
+  int32_t st = weft_token_verify(secret, log_id, epoch, token.data, token.len, required, &g);
+  if (st != WEFT_OK) throw_last(env, st);
+  free(log_id);
+  return st == WEFT_OK ? make_grant(env, g.epoch, g.scope) : NULL;
+}
+
+typedef struct SessionArgs {
+  weft_session_options opts;
+  char *peer;
+  char *log_id;
+  Bytes token; /* borrowed from JS for the call: weft copies it */
+} SessionArgs;
+
+static void session_args_free(SessionArgs *o) {
+  free(o->peer);
+  free(o->log_id);
+  o->peer = NULL;
+  o->log_id = NULL;
+}
+
+/* {push, accept, maxBatchOps, maxBatchBytes, maxChunksBytes, window,
+ * shipChunks, peer, logId, token, retryBaseMs, retryMaxMs,
+ * retryMaxAttempts, retrySeed}; nullish: the defaults. */
+static bool get_session_options(napi_env env, napi_value v, SessionArgs *o) {
+  int32_t st = WEFT_INIT(weft_session_options_init, &o->opts);
+  if (st != WEFT_OK) return throw_last(env, st);
+  bool nullish;
+  if (!is_nullish(env, v, &nullish)) return false;
+  if (nullish) return true;
+  napi_valuetype t;
+  TRY(env, napi_typeof(env, v, &t));
+  if (t != napi_object) return throw_type(env, "options must be an object");
+  napi_value x;
+  bool has, flag;
+  static const struct {
+    const char *key, *name;
+    size_t offset;
+  } flags[] = {
+      {"push", "options.push", offsetof(weft_session_options, push)},
+      {"accept", "options.accept", offsetof(weft_session_options, accept)},
+      {"shipChunks", "options.shipChunks", offsetof(weft_session_options, ship_chunks)},
+  }, u32s[] = {
+      {"maxBatchOps", "options.maxBatchOps", offsetof(weft_session_options, max_batch_ops)},
+      {"window", "options.window", offsetof(weft_session_options, window)},
+      {"retryMaxAttempts", "options.retryMaxAttempts", offsetof(weft_session_options, retry_max_attempts)},
+  }, u64s[] = {
+      {"maxBatchBytes", "options.maxBatchBytes", offsetof(weft_session_options, max_batch_bytes)},
+      {"maxChunksBytes", "options.maxChunksBytes", offsetof(weft_session_options, max_chunks_bytes)},
+      {"retryBaseMs", "options.retryBaseMs", offsetof(weft_session_options, retry_base_ms)},
+      {"retryMaxMs", "options.retryMaxMs", offsetof(weft_session_options, retry_max_ms)},
+      {"retrySeed", "options.retrySeed", offsetof(weft_session_options, retry_seed)},
+  };
+  char *base = (char *)&o->opts;
+  for (size_t i = 0; i < sizeof flags / sizeof flags[0]; ++i) {
+    if (!get_prop(env, v, flags[i].key, &x, &has)) return false;
+    if (!has) continue;
+    if (!get_bool(env, x, flags[i].name, &flag)) return false;
+    *(uint32_t *)(base + flags[i].offset) = flag ? 1 : 0;
+  }
+  for (size_t i = 0; i < sizeof u32s / sizeof u32s[0]; ++i) {
+    if (!get_prop(env, v, u32s[i].key, &x, &has)) return false;
+    if (has && !get_u32(env, x, u32s[i].name, (uint32_t *)(base + u32s[i].offset))) return false;
+  }
+  for (size_t i = 0; i < sizeof u64s / sizeof u64s[0]; ++i) {
+    if (!get_prop(env, v, u64s[i].key, &x, &has)) return false;
+    if (has && !get_u64(env, x, u64s[i].name, false, (uint64_t *)(base + u64s[i].offset))) return false;
+  }
+  if (!get_prop(env, v, "peer", &x, &has)) return false;
+  if (has) {
+    if (!get_name(env, x, "options.peer", &o->peer)) return false;
+    o->opts.peer = o->peer;
+  }
+  if (!get_prop(env, v, "logId", &x, &has)) return false;
+  if (has) {
+    if (!get_name(env, x, "options.logId", &o->log_id)) return false;
+    o->opts.log_id = o->log_id;
+  }
+  if (!get_prop(env, v, "token", &x, &has)) return false;
+  if (has) {
+    if (!get_bytes(env, x, "options.token", false, &o->token)) return false;
+    o->opts.token = o->token.data;
+    o->opts.token_len = o->token.len;
+  }
+  return true;
+}
+
+typedef int32_t (*SessionStartFn)(weft_log *log, const weft_session_options *opts, weft_session **out);
+
+/* sessionConnect / sessionAccept(log, options) -> session handle */
+static napi_value session_start(napi_env env, napi_callback_info info, SessionStartFn start) {
+  napi_value argv[2];
+  if (!get_args(env, info, 2, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_LOG, true);
+  if (b == NULL) return NULL;
+  SessionArgs o = {0};
+  if (!get_session_options(env, argv[1], &o)) {
+    session_args_free(&o);
+    return NULL;
+  }
+  weft_session *s = NULL;
+  int32_t st = start((weft_log *)b->ptr, &o.opts, &s);
+  if (st != WEFT_OK) throw_last(env, st);
+  session_args_free(&o);
+  if (st != WEFT_OK) return NULL;
+  /* The C session keeps the log, hence its adapter, alive. */
+  if (b->kv != NULL) b->kv->refs++;
+  return wrap_handle(env, KIND_SESSION, s, NULL, b->kv);
+}
+
+static napi_value js_session_connect(napi_env env, napi_callback_info info) {
+  return session_start(env, info, weft_session_connect);
+}
+
+static napi_value js_session_accept(napi_env env, napi_callback_info info) {
+  return session_start(env, info, weft_session_accept);
+}
+
+/* sessionNextMessage(session) -> Buffer, or null when there is nothing to send now */
+static napi_value js_session_next_message(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_SESSION, true);
+  if (b == NULL) return NULL;
+  weft_buf buf = {NULL, 0};
+  uint32_t has = 0;
+  int32_t st = weft_session_next_message((weft_session *)b->ptr, &buf, &has);
+  if (st != WEFT_OK) return throw_last(env, st), NULL;
+  if (!has) {
+    napi_value null;
+    CALL(env, napi_get_null(env, &null));
+    return null;
+  }
+  napi_value out = make_buffer(env, buf.data, buf.len);
+  weft_buf_free(&buf);
+  return out;
+}
+
+static napi_value js_session_receive(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!get_args(env, info, 2, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_SESSION, true);
+  Bytes bytes;
+  if (b == NULL || !get_bytes(env, argv[1], "message", false, &bytes)) return NULL;
+  int32_t st = weft_session_receive((weft_session *)b->ptr, bytes.data, bytes.len);
+  if (st != WEFT_OK) return throw_last(env, st), NULL;
+  return undefined(env);
+}
+
+static napi_value js_session_tick(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!get_args(env, info, 2, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_SESSION, true);
+  uint64_t now = 0;
+  if (b == NULL || !get_u64(env, argv[1], "nowMs", false, &now)) return NULL;
+  int32_t st = weft_session_tick((weft_session *)b->ptr, now);
+  if (st != WEFT_OK) return throw_last(env, st), NULL;
+  return undefined(env);
+}
+
+/* sessionInfo(session) -> {state, error (WeftError or null), counters...} */
+static napi_value js_session_info(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_SESSION, true);
+  if (b == NULL) return NULL;
+  weft_session_info si;
+  const char *why = NULL;
+  int32_t st = weft_session_get_info((const weft_session *)b->ptr, &si, &why);
+  if (st != WEFT_OK) return throw_last(env, st), NULL;
+  static const char *const states[] = {"handshake", "syncing", "done", "failed"};
+  napi_value obj, x;
+  CALL(env, napi_create_object(env, &obj));
+  x = si.state < sizeof states / sizeof states[0] ? make_string(env, states[si.state]) : make_u32(env, si.state);
+  if (x == NULL || !set_prop(env, obj, "state", x)) return NULL;
+  if (si.error_code != WEFT_OK) {
+    /* `why` lives until the next call on the session: used at once. */
+    x = new_weft_error(env, si.error_code, why != NULL ? why : "");
+  } else {
+    CALL(env, napi_get_null(env, &x));
+  }
+  if (x == NULL || !set_prop(env, obj, "error", x)) return NULL;
+  const struct {
+    const char *name;
+    uint64_t value;
+  } counters[] = {
+      {"messagesSent", si.messages_sent},   {"bytesSent", si.bytes_sent},
+      {"messagesReceived", si.messages_received}, {"bytesReceived", si.bytes_received},
+      {"batchesSent", si.batches_sent},     {"chunksSent", si.chunks_sent},
+      {"opsSent", si.ops_sent},             {"resends", si.resends},
+      {"staleAcks", si.stale_acks},         {"applied", si.applied},
+      {"duplicates", si.duplicates},        {"rejected", si.rejected},
+      {"peerApplied", si.peer_applied},     {"peerDuplicates", si.peer_duplicates},
+      {"peerRejected", si.peer_rejected},   {"opsToSend", si.ops_to_send},
+      {"opsAcked", si.ops_acked},           {"ackedCursor", si.acked_cursor},
+  };
+  for (size_t i = 0; i < sizeof counters / sizeof counters[0]; ++i) {
+    if (!set_u64(env, obj, counters[i].name, counters[i].value)) return NULL;
+  }
+  return obj;
+}
+
+/* sessionClose(session) / hostClose(host) */
+static napi_value close_box(napi_env env, napi_callback_info info, enum Kind kind) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  Box *b = get_box(env, argv[0], kind, false);
+  if (b == NULL) return NULL;
+  b->closed = true;
+  box_settle(b);
+  return undefined(env);
+}
+
+static napi_value js_session_close(napi_env env, napi_callback_info info) {
+  return close_box(env, info, KIND_SESSION);
+}
+
+/* hostNew(masterKey, directory?) -> host handle */
+static napi_value js_host_new(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!get_args(env, info, 2, argv)) return NULL;
+  uint8_t key[32];
+  char *dir = NULL;
+  bool nullish;
+  if (!get_secret(env, argv[0], "masterKey", key) || !is_nullish(env, argv[1], &nullish) ||
+      (!nullish && !get_name(env, argv[1], "directory", &dir))) {
+    return NULL;
+  }
+  weft_host *host = NULL;
+  int32_t st = weft_host_new(key, dir, &host);
+  if (st != WEFT_OK) throw_last(env, st);
+  free(dir);
+  return st == WEFT_OK ? wrap_handle(env, KIND_HOST, host, NULL, NULL) : NULL;
+}
+
+static napi_value js_host_close(napi_env env, napi_callback_info info) {
+  return close_box(env, info, KIND_HOST);
+}
+
+/* hostIssue(host, logId, scope) -> Buffer */
+static napi_value js_host_issue(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  if (!get_args(env, info, 3, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_HOST, true);
+  uint32_t scope = 0;
+  char *log_id = NULL;
+  if (b == NULL || !get_scope(env, argv[2], "scope", &scope) || !get_name(env, argv[1], "logId", &log_id)) return NULL;
+  weft_buf buf = {NULL, 0};
+  int32_t st = weft_host_issue((weft_host *)b->ptr, log_id, scope, &buf);
+  if (st != WEFT_OK) throw_last(env, st);
+  free(log_id);
+  if (st != WEFT_OK) return NULL;
+  napi_value out = make_buffer(env, buf.data, buf.len);
+  weft_buf_free(&buf);
+  return out;
+}
+
+/* hostRedeem(host, logId, token) -> {epoch, scope, cursor, ops, actors, digest} */
+static napi_value js_host_redeem(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  if (!get_args(env, info, 3, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_HOST, true);
+  Bytes token;
+  char *log_id = NULL;
+  if (b == NULL || !get_bytes(env, argv[2], "token", false, &token) || !get_name(env, argv[1], "logId", &log_id)) {
+    return NULL;
+  }
+  weft_redeem_info ri;
+  int32_t st = weft_host_redeem((weft_host *)b->ptr, log_id, token.data, token.len, &ri);
+  if (st != WEFT_OK) throw_last(env, st);
+  free(log_id);
+  if (st != WEFT_OK) return NULL;
+  napi_value obj = make_grant(env, ri.epoch, ri.scope), x;
+  if (obj == NULL) return NULL;
+  if (!set_u64(env, obj, "cursor", ri.cursor) || !set_u64(env, obj, "ops", ri.ops) ||
+      !set_u64(env, obj, "actors", ri.actors)) {
+    return NULL;
+  }
+  if ((x = make_buffer(env, ri.digest.bytes, sizeof ri.digest.bytes)) == NULL || !set_prop(env, obj, "digest", x)) {
+    return NULL;
+  }
+  return obj;
+}
+
+/* hostRevoke(host, logId) -> the new epoch */
+static napi_value js_host_revoke(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!get_args(env, info, 2, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_HOST, true);
+  char *log_id = NULL;
+  if (b == NULL || !get_name(env, argv[1], "logId", &log_id)) return NULL;
+  uint32_t epoch = 0;
+  int32_t st = weft_host_revoke((weft_host *)b->ptr, log_id, &epoch);
+  if (st != WEFT_OK) throw_last(env, st);
+  free(log_id);
+  return st == WEFT_OK ? make_u32(env, epoch) : NULL;
+}
+
+/* hostAccept(host, options) -> session handle */
+static napi_value js_host_accept(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!get_args(env, info, 2, argv)) return NULL;
+  Box *b = get_box(env, argv[0], KIND_HOST, true);
+  if (b == NULL) return NULL;
+  SessionArgs o = {0};
+  if (!get_session_options(env, argv[1], &o)) {
+    session_args_free(&o);
+    return NULL;
+  }
+  weft_session *s = NULL;
+  int32_t st = weft_host_accept((weft_host *)b->ptr, &o.opts, &s);
+  if (st != WEFT_OK) throw_last(env, st);
+  session_args_free(&o);
+  return st == WEFT_OK ? wrap_handle(env, KIND_SESSION, s, NULL, NULL) : NULL;
+}
+
 /* ------------------------------------------------------------- init */
 
 static bool version_compatible(uint32_t runtime) {
@@ -2405,6 +2916,25 @@ NAPI_MODULE_INIT() {
       {"ackFree", js_ack_free},
       {"logOpenKv", js_log_open_kv},
       {"conformanceRun", js_conformance_run},
+      {"logPeer", js_log_peer},
+      {"logRecordPeer", js_log_record_peer},
+      {"retryWaitMs", js_retry_wait_ms},
+      {"secretNew", js_secret_new},
+      {"tokenIssue", js_token_issue},
+      {"tokenVerify", js_token_verify},
+      {"sessionConnect", js_session_connect},
+      {"sessionAccept", js_session_accept},
+      {"sessionNextMessage", js_session_next_message},
+      {"sessionReceive", js_session_receive},
+      {"sessionTick", js_session_tick},
+      {"sessionInfo", js_session_info},
+      {"sessionClose", js_session_close},
+      {"hostNew", js_host_new},
+      {"hostClose", js_host_close},
+      {"hostIssue", js_host_issue},
+      {"hostRedeem", js_host_redeem},
+      {"hostRevoke", js_host_revoke},
+      {"hostAccept", js_host_accept},
   };
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; ++i) {
     napi_value f;

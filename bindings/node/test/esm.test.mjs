@@ -2,7 +2,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import weft, { Log, WeftError, BatchBuilder, decodeBatch, decodeAck, encodeAck, decodeChunk, chunkVerify, Status, liveHandles } from '../index.mjs';
+import weft, { Log, WeftError, BatchBuilder, Session, Host, decodeBatch, decodeAck, encodeAck, decodeChunk, chunkVerify, Status, liveHandles, newSecret, issueToken, verifyToken, retryWaitMs } from '../index.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -11,7 +11,9 @@ test('named and default exports are the CommonJS ones', () => {
   assert.equal(weft, cjs);
   assert.equal(Log, cjs.Log);
   assert.equal(WeftError, cjs.WeftError);
-  for (const f of [BatchBuilder, decodeBatch, decodeAck, encodeAck, decodeChunk, chunkVerify, liveHandles]) {
+  assert.equal(Session, cjs.Session);
+  assert.equal(Host, cjs.Host);
+  for (const f of [BatchBuilder, decodeBatch, decodeAck, encodeAck, decodeChunk, chunkVerify, liveHandles, newSecret, issueToken, verifyToken, retryWaitMs]) {
     assert.equal(typeof f, 'function');
   }
   assert.equal(Status.STALE_EPOCH, 10);

@@ -5,7 +5,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const { weft, gcFunction, tick } = require('./helpers.js');
 
-const { Log, BatchBuilder, decodeAck, encodeAck } = weft;
+const { Log, BatchBuilder, Session, Host, decodeAck, encodeAck } = weft;
 const gc = gcFunction();
 
 const N = 100000;
@@ -24,7 +24,8 @@ async function settle(target) {
 // Every kind of handle, dropped without close(); finalizers get a turn
 // every 1,000 iterations, as in a program that yields to the event loop.
 // One iteration in 100 also makes a non-empty log read by an iterator that
-// outlives it (libweft before 3d3f602 held 1.4 MiB per such log).
+// outlives it (libweft before 3d3f602 held 1.4 MiB per such log), and
+// another a session outliving its log and a host with a session.
 async function churn(donor, ackBytes) {
   for (let i = 0; i < N; i++) {
     switch (i % 4) {
@@ -39,6 +40,13 @@ async function churn(donor, ackBytes) {
       log.append('y');
       const it = log.read();
       it.next();
+    }
+    if (i % 100 === 50) {
+      const session = Session.connect(Log.openMemory());
+      session.nextMessage();
+      const host = Host.openMemory(Buffer.alloc(32, 1));
+      host.issue('log', 'read');
+      host.accept().info;
     }
     if (i % 1000 === 999) await tick();
   }
@@ -77,6 +85,14 @@ test('explicitly closed handles are not freed twice by their finalizers', async 
     log.close();
     const b = new BatchBuilder();
     b.close();
+    const sessionLog = Log.openMemory();
+    const s = Session.accept(sessionLog);
+    sessionLog.close(); // the session keeps the C log until it is closed too
+    s.close();
+    const h = Host.openMemory(Buffer.alloc(32));
+    const hs = h.accept();
+    h.close();
+    hs.close();
   }
   assert.equal(weft.liveHandles().total, baseline);
   assert.equal(await settle(baseline), baseline);

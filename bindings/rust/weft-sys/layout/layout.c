@@ -136,10 +136,71 @@ int main(void) {
   FIELD(weft_conformance_result, reserved);
   FIELD(weft_conformance_result, diagnostic);
 
+  STRUCT(weft_peer_state);
+  FIELD(weft_peer_state, acked_cursor);
+  FIELD(weft_peer_state, attempts);
+  FIELD(weft_peer_state, reserved);
+  FIELD(weft_peer_state, next_attempt_ms);
+
+  STRUCT(weft_grant);
+  FIELD(weft_grant, epoch);
+  FIELD(weft_grant, scope);
+
+  STRUCT(weft_session_options);
+  FIELD(weft_session_options, struct_size);
+  FIELD(weft_session_options, push);
+  FIELD(weft_session_options, accept);
+  FIELD(weft_session_options, max_batch_ops);
+  FIELD(weft_session_options, max_batch_bytes);
+  FIELD(weft_session_options, max_chunks_bytes);
+  FIELD(weft_session_options, window);
+  FIELD(weft_session_options, ship_chunks);
+  FIELD(weft_session_options, peer);
+  FIELD(weft_session_options, log_id);
+  FIELD(weft_session_options, token);
+  FIELD(weft_session_options, token_len);
+  FIELD(weft_session_options, retry_base_ms);
+  FIELD(weft_session_options, retry_max_ms);
+  FIELD(weft_session_options, retry_max_attempts);
+  FIELD(weft_session_options, reserved);
+  FIELD(weft_session_options, retry_seed);
+
+  STRUCT(weft_session_info);
+  FIELD(weft_session_info, state);
+  FIELD(weft_session_info, error_code);
+  FIELD(weft_session_info, messages_sent);
+  FIELD(weft_session_info, bytes_sent);
+  FIELD(weft_session_info, messages_received);
+  FIELD(weft_session_info, bytes_received);
+  FIELD(weft_session_info, batches_sent);
+  FIELD(weft_session_info, chunks_sent);
+  FIELD(weft_session_info, ops_sent);
+  FIELD(weft_session_info, resends);
+  FIELD(weft_session_info, stale_acks);
+  FIELD(weft_session_info, applied);
+  FIELD(weft_session_info, duplicates);
+  FIELD(weft_session_info, rejected);
+  FIELD(weft_session_info, peer_applied);
+  FIELD(weft_session_info, peer_duplicates);
+  FIELD(weft_session_info, peer_rejected);
+  FIELD(weft_session_info, ops_to_send);
+  FIELD(weft_session_info, ops_acked);
+  FIELD(weft_session_info, acked_cursor);
+
+  STRUCT(weft_redeem_info);
+  FIELD(weft_redeem_info, epoch);
+  FIELD(weft_redeem_info, scope);
+  FIELD(weft_redeem_info, cursor);
+  FIELD(weft_redeem_info, ops);
+  FIELD(weft_redeem_info, actors);
+  FIELD(weft_redeem_info, digest);
+
   /* Enum storage, function pointer types, and every constant. */
   TYPE(weft_status_code);
   TYPE(weft_conformance_outcome);
   TYPE(weft_kv_row_fn);
+  TYPE(weft_scope);
+  TYPE(weft_session_state);
   CONST(WEFT_VERSION_MAJOR);
   CONST(WEFT_VERSION_MINOR);
   CONST(WEFT_VERSION_PATCH);
@@ -167,5 +228,12 @@ int main(void) {
   CONST(WEFT_CONFORMANCE_PASS);
   CONST(WEFT_CONFORMANCE_FAIL);
   CONST(WEFT_CONFORMANCE_SKIP);
+  CONST(WEFT_SCOPE_READ);
+  CONST(WEFT_SCOPE_APPEND);
+  CONST(WEFT_SCOPE_ADMIN);
+  CONST(WEFT_SESSION_HANDSHAKE);
+  CONST(WEFT_SESSION_SYNCING);
+  CONST(WEFT_SESSION_DONE);
+  CONST(WEFT_SESSION_FAILED);
   return 0;
 }

@@ -23,11 +23,11 @@ use core::marker::{PhantomData, PhantomPinned};
 /// `WEFT_VERSION_MAJOR` of the header these declarations mirror.
 pub const WEFT_VERSION_MAJOR: u32 = 0;
 /// `WEFT_VERSION_MINOR` of the header these declarations mirror.
-pub const WEFT_VERSION_MINOR: u32 = 1;
+pub const WEFT_VERSION_MINOR: u32 = 2;
 /// `WEFT_VERSION_PATCH` of the header these declarations mirror.
 pub const WEFT_VERSION_PATCH: u32 = 0;
 /// `WEFT_VERSION_NUMBER`: `MAJOR * 10000 + MINOR * 100 + PATCH`.
-pub const WEFT_VERSION_NUMBER: u32 = 100;
+pub const WEFT_VERSION_NUMBER: u32 = 200;
 
 // ------------------------------------------------------------------ status
 
@@ -138,6 +138,12 @@ opaque! {
     weft_chunk;
     /// The results of a conformance run. Immutable.
     weft_conformance;
+    /// A sync session: a state machine over byte messages; keeps its log
+    /// (or host) alive. One thread at a time.
+    weft_session;
+    /// A host of many logs: serves sessions, issues, redeems and revokes
+    /// tokens. Internally synchronized.
+    weft_host;
 }
 
 // -------------------------------------------------------------- identities
@@ -567,6 +573,187 @@ impl Default for weft_conformance_result {
     }
 }
 
+// ------------------------------------------------------------ outbox state
+
+/// What a log remembers about one sync peer.
+#[repr(C)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct weft_peer_state {
+    /// Every op at a local cursor <= this is at the peer.
+    pub acked_cursor: u64,
+    /// Failed attempts since the last progress.
+    pub attempts: u32,
+    /// Reserved.
+    pub reserved: u32,
+    /// Wall clock (ms since 1970) of the next attempt; 0: now.
+    pub next_attempt_ms: u64,
+}
+
+// ------------------------------------------------------------ capabilities
+
+/// `enum weft_scope`: what a capability token grants.
+pub type weft_scope = u32;
+/// Pull the log's ops.
+pub const WEFT_SCOPE_READ: weft_scope = 1;
+/// Also push ops.
+pub const WEFT_SCOPE_APPEND: weft_scope = 2;
+/// Everything append allows.
+pub const WEFT_SCOPE_ADMIN: weft_scope = 3;
+
+/// What a verified token grants.
+#[repr(C)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct weft_grant {
+    /// The epoch the token was issued at.
+    pub epoch: u32,
+    /// A `weft_scope`.
+    pub scope: u32,
+}
+
+// ---------------------------------------------------------------- sessions
+
+/// Options of a sync session; initialise with [`weft_session_options_init`].
+#[repr(C)]
+#[derive(Copy, Clone, Debug)]
+pub struct weft_session_options {
+    /// `sizeof(weft_session_options)`, set by `_init`.
+    pub struct_size: u32,
+    /// Send the peer what it lacks (default 1).
+    pub push: u32,
+    /// Apply what the peer sends (default 1).
+    pub accept: u32,
+    /// Ops per batch (default 4096; at least 1).
+    pub max_batch_ops: u32,
+    /// Payload bytes per batch (default 1 MiB; at least 1).
+    pub max_batch_bytes: u64,
+    /// Bytes per Chunks message (default 8 MiB; at least 1).
+    pub max_chunks_bytes: u64,
+    /// Data messages in flight (default 8; at least 1).
+    pub window: u32,
+    /// Send sealed chunks to peers far behind (default 1).
+    pub ship_chunks: u32,
+    /// Outbox name for durable state; NULL or "": none.
+    pub peer: *const c_char,
+    /// Initiator: the log a host should serve; NULL: none.
+    pub log_id: *const c_char,
+    /// Initiator: the capability token; NULL: none.
+    pub token: *const u8,
+    /// The token's length.
+    pub token_len: usize,
+    /// First resend after (default 1000).
+    pub retry_base_ms: u64,
+    /// Longest wait between resends (default 60000).
+    pub retry_max_ms: u64,
+    /// Give up with `WEFT_TIMEOUT` after (default 8; 0 never).
+    pub retry_max_attempts: u32,
+    /// Reserved.
+    pub reserved: u32,
+    /// Jitter seed (default 0).
+    pub retry_seed: u64,
+}
+
+impl Default for weft_session_options {
+    /// All zeros (NOT the library's defaults: call [`weft_session_options_init`]).
+    fn default() -> Self {
+        weft_session_options {
+            struct_size: 0,
+            push: 0,
+            accept: 0,
+            max_batch_ops: 0,
+            max_batch_bytes: 0,
+            max_chunks_bytes: 0,
+            window: 0,
+            ship_chunks: 0,
+            peer: core::ptr::null(),
+            log_id: core::ptr::null(),
+            token: core::ptr::null(),
+            token_len: 0,
+            retry_base_ms: 0,
+            retry_max_ms: 0,
+            retry_max_attempts: 0,
+            reserved: 0,
+            retry_seed: 0,
+        }
+    }
+}
+
+/// `enum weft_session_state`.
+pub type weft_session_state = u32;
+/// Waiting for the peer's Hello.
+pub const WEFT_SESSION_HANDSHAKE: weft_session_state = 0;
+/// Exchanging ops.
+pub const WEFT_SESSION_SYNCING: weft_session_state = 1;
+/// Both directions complete.
+pub const WEFT_SESSION_DONE: weft_session_state = 2;
+/// Ended by an error.
+pub const WEFT_SESSION_FAILED: weft_session_state = 3;
+
+/// A session's state and counters.
+#[repr(C)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct weft_session_info {
+    /// A `weft_session_state`.
+    pub state: u32,
+    /// `WEFT_OK` unless FAILED.
+    pub error_code: i32,
+    /// Messages sent.
+    pub messages_sent: u64,
+    /// Bytes sent.
+    pub bytes_sent: u64,
+    /// Messages received.
+    pub messages_received: u64,
+    /// Bytes received.
+    pub bytes_received: u64,
+    /// Batch messages sent.
+    pub batches_sent: u64,
+    /// Chunks messages sent.
+    pub chunks_sent: u64,
+    /// Ops sent in batches and chunks.
+    pub ops_sent: u64,
+    /// Data messages sent again.
+    pub resends: u64,
+    /// Acks that matched nothing in flight.
+    pub stale_acks: u64,
+    /// Of the peer's ops, applied here.
+    pub applied: u64,
+    /// Of the peer's ops, already here.
+    pub duplicates: u64,
+    /// Of the peer's ops, rejected here.
+    pub rejected: u64,
+    /// Of ours, applied at the peer.
+    pub peer_applied: u64,
+    /// Of ours, already at the peer.
+    pub peer_duplicates: u64,
+    /// Of ours, rejected at the peer.
+    pub peer_rejected: u64,
+    /// Ops to send, as counted at the handshake.
+    pub ops_to_send: u64,
+    /// Ops the peer acknowledged.
+    pub ops_acked: u64,
+    /// The peer's durable acked cursor.
+    pub acked_cursor: u64,
+}
+
+// ------------------------------------------------------------------- hosts
+
+/// What a redeemed token opens.
+#[repr(C)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct weft_redeem_info {
+    /// The token's epoch.
+    pub epoch: u32,
+    /// A `weft_scope`.
+    pub scope: u32,
+    /// The log's cursor now.
+    pub cursor: u64,
+    /// Ops held.
+    pub ops: u64,
+    /// Writers known.
+    pub actors: u64,
+    /// The log's digest now.
+    pub digest: weft_hash,
+}
+
 // ----------------------------------------------------------------- functions
 
 // Linked by build.rs (`cargo:rustc-link-lib=dylib=weft`).
@@ -814,4 +1001,113 @@ unsafe extern "C" {
     ) -> i32;
     /// Releases `results`; NULL is a no-op.
     pub fn weft_conformance_free(results: *mut weft_conformance);
+
+    /// The durable outbox state of the peer named `peer`; zeros if never recorded.
+    pub fn weft_log_peer(log: *mut weft_log, peer: *const c_char, out: *mut weft_peer_state)
+    -> i32;
+    /// Stores `state` for `peer` (the acked cursor never moves backward).
+    pub fn weft_log_record_peer(
+        log: *mut weft_log,
+        peer: *const c_char,
+        state: *const weft_peer_state,
+        stored: *mut weft_peer_state,
+    ) -> i32;
+    /// How long to wait (ms) before the next attempt for a peer in `state`.
+    pub fn weft_retry_wait_ms(
+        state: *const weft_peer_state,
+        now_wall_ms: u64,
+        base_ms: u64,
+        max_ms: u64,
+        seed: u64,
+    ) -> u64;
+
+    /// Fills `secret` with 32 bytes from the operating system's CSPRNG.
+    pub fn weft_secret_new(secret: *mut u8) -> i32;
+    /// Issues a token for `log_id` at `epoch` with `scope`. Caller owns `*out`.
+    pub fn weft_token_issue(
+        secret: *const u8,
+        log_id: *const c_char,
+        epoch: u32,
+        scope: u32,
+        out: *mut weft_buf,
+    ) -> i32;
+    /// Verifies `token` against the secret, log id, current epoch and `required` scope.
+    pub fn weft_token_verify(
+        secret: *const u8,
+        log_id: *const c_char,
+        current_epoch: u32,
+        token: *const u8,
+        token_len: usize,
+        required: u32,
+        out: *mut weft_grant,
+    ) -> i32;
+
+    /// Fills `opts` with the defaults.
+    pub fn weft_session_options_init(opts: *mut weft_session_options, struct_size: usize) -> i32;
+    /// Starts the initiating side of a session over `log`. Caller owns `*out`.
+    pub fn weft_session_connect(
+        log: *mut weft_log,
+        opts: *const weft_session_options,
+        out: *mut *mut weft_session,
+    ) -> i32;
+    /// Starts the responding side over `log`. Caller owns `*out`.
+    pub fn weft_session_accept(
+        log: *mut weft_log,
+        opts: *const weft_session_options,
+        out: *mut *mut weft_session,
+    ) -> i32;
+    /// The next message to send (caller owns `*out`), if `*has_message` is 1.
+    pub fn weft_session_next_message(
+        session: *mut weft_session,
+        out: *mut weft_buf,
+        has_message: *mut u32,
+    ) -> i32;
+    /// Handles one message from the peer.
+    pub fn weft_session_receive(session: *mut weft_session, message: *const u8, len: usize) -> i32;
+    /// Tells the session the time on the caller's monotonic clock.
+    pub fn weft_session_tick(session: *mut weft_session, now_ms: u64) -> i32;
+    /// The session's state and counters; `*error_message` valid until the next call on it.
+    pub fn weft_session_get_info(
+        session: *const weft_session,
+        out: *mut weft_session_info,
+        error_message: *mut *const c_char,
+    ) -> i32;
+    /// Releases `session`; NULL is a no-op.
+    pub fn weft_session_free(session: *mut weft_session);
+
+    /// A host of memory logs, or of SQLite files in `directory`. Caller owns `*out`.
+    pub fn weft_host_new(
+        master_key: *const u8,
+        directory: *const c_char,
+        out: *mut *mut weft_host,
+    ) -> i32;
+    /// Releases `host`; NULL is a no-op.
+    pub fn weft_host_free(host: *mut weft_host);
+    /// A token for `log_id` at its current epoch with `scope`. Caller owns `*out`.
+    pub fn weft_host_issue(
+        host: *mut weft_host,
+        log_id: *const c_char,
+        scope: u32,
+        out: *mut weft_buf,
+    ) -> i32;
+    /// Verifies `token` for `log_id` (any scope) and describes the log.
+    pub fn weft_host_redeem(
+        host: *mut weft_host,
+        log_id: *const c_char,
+        token: *const u8,
+        token_len: usize,
+        out: *mut weft_redeem_info,
+    ) -> i32;
+    /// Revokes every token of `log_id`; `*new_epoch` (may be NULL) receives the new epoch.
+    pub fn weft_host_revoke(
+        host: *mut weft_host,
+        log_id: *const c_char,
+        new_epoch: *mut u32,
+    ) -> i32;
+    /// A responding session of `host`. Caller owns `*out`.
+    pub fn weft_host_accept(
+        host: *mut weft_host,
+        opts: *const weft_session_options,
+        out: *mut *mut weft_session,
+    ) -> i32;
 }

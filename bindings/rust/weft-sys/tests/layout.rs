@@ -168,6 +168,50 @@ fn rust_structs() -> Vec<RustStruct> {
             scan,
         }),
         rust_struct!(weft_conformance_result { scenario, outcome, reserved, diagnostic }),
+        rust_struct!(weft_peer_state { acked_cursor, attempts, reserved, next_attempt_ms }),
+        rust_struct!(weft_grant { epoch, scope }),
+        rust_struct!(weft_session_options {
+            struct_size,
+            push,
+            accept,
+            max_batch_ops,
+            max_batch_bytes,
+            max_chunks_bytes,
+            window,
+            ship_chunks,
+            peer,
+            log_id,
+            token,
+            token_len,
+            retry_base_ms,
+            retry_max_ms,
+            retry_max_attempts,
+            reserved,
+            retry_seed,
+        }),
+        rust_struct!(weft_session_info {
+            state,
+            error_code,
+            messages_sent,
+            bytes_sent,
+            messages_received,
+            bytes_received,
+            batches_sent,
+            chunks_sent,
+            ops_sent,
+            resends,
+            stale_acks,
+            applied,
+            duplicates,
+            rejected,
+            peer_applied,
+            peer_duplicates,
+            peer_rejected,
+            ops_to_send,
+            ops_acked,
+            acked_cursor,
+        }),
+        rust_struct!(weft_redeem_info { epoch, scope, cursor, ops, actors, digest }),
     ]
 }
 
@@ -220,6 +264,8 @@ fn enum_storage_and_constants_match_the_header() {
             align_of::<weft_conformance_outcome>(),
         ),
         ("weft_kv_row_fn", size_of::<weft_kv_row_fn>(), align_of::<weft_kv_row_fn>()),
+        ("weft_scope", size_of::<weft_scope>(), align_of::<weft_scope>()),
+        ("weft_session_state", size_of::<weft_session_state>(), align_of::<weft_session_state>()),
     ];
     for (name, size, align) in types {
         assert_eq!(c.types.get(name), Some(&(size, align)), "type {name}");
@@ -252,6 +298,13 @@ fn enum_storage_and_constants_match_the_header() {
         ("WEFT_CONFORMANCE_PASS", WEFT_CONFORMANCE_PASS.into()),
         ("WEFT_CONFORMANCE_FAIL", WEFT_CONFORMANCE_FAIL.into()),
         ("WEFT_CONFORMANCE_SKIP", WEFT_CONFORMANCE_SKIP.into()),
+        ("WEFT_SCOPE_READ", WEFT_SCOPE_READ.into()),
+        ("WEFT_SCOPE_APPEND", WEFT_SCOPE_APPEND.into()),
+        ("WEFT_SCOPE_ADMIN", WEFT_SCOPE_ADMIN.into()),
+        ("WEFT_SESSION_HANDSHAKE", WEFT_SESSION_HANDSHAKE.into()),
+        ("WEFT_SESSION_SYNCING", WEFT_SESSION_SYNCING.into()),
+        ("WEFT_SESSION_DONE", WEFT_SESSION_DONE.into()),
+        ("WEFT_SESSION_FAILED", WEFT_SESSION_FAILED.into()),
     ];
     let rust_map: BTreeMap<&str, i64> = rust.iter().copied().collect();
     for (name, value) in &c.consts {

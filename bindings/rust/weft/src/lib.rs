@@ -23,10 +23,17 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Thread-safety follows the header's labels: [`Log`] is internally
-//! synchronized (`Send + Sync`), [`OpIter`] and [`BatchBuilder`] are "one
-//! thread at a time" (`Send`, not `Sync`), decoded values ([`Ack`],
-//! [`Batch`], [`Chunk`]) are immutable (`Send + Sync`).
+//! Sync sessions ([`Session`]) move ops between two logs as byte messages
+//! the application carries over any transport, resending what was not
+//! answered and keeping each peer's outbox state in the log
+//! ([`Log::peer`]). A [`Host`] serves many logs to sessions that present a
+//! capability token ([`Scope`], [`issue_token`], [`verify_token`]).
+//!
+//! Thread-safety follows the header's labels: [`Log`] and [`Host`] are
+//! internally synchronized (`Send + Sync`), [`OpIter`], [`BatchBuilder`]
+//! and [`Session`] are "one thread at a time" (`Send`, not `Sync`),
+//! decoded values ([`Ack`], [`Batch`], [`Chunk`]) are immutable (`Send +
+//! Sync`).
 //!
 //! Storage adapters written in Rust ([`KvStore`], [`KvConnection`]) keep
 //! a log in their own database ([`Log::open_kv`]), and the storage
@@ -39,9 +46,12 @@ mod ack;
 pub mod conformance;
 mod error;
 mod format;
+mod host;
 mod kv;
 mod log;
 mod raw;
+mod session;
+mod token;
 mod types;
 
 use std::ffi::CStr;
@@ -54,8 +64,11 @@ pub use error::{Code, Error};
 pub use format::{
     Batch, BatchBuilder, BatchHeader, Chunk, chunk_verify, decode_batch, decode_chunk,
 };
+pub use host::{Host, RedeemInfo};
 pub use kv::{KvConnection, KvStore};
 pub use log::{Log, OpIter, Options};
+pub use session::{PeerState, Session, SessionInfo, SessionOptions, SessionState};
+pub use token::{Grant, Scope, Secret, issue_token, new_secret, verify_token};
 pub use types::{Actor, AppendRequest, Digest, Op, OpFields, OpId, Seal, VerifyReport};
 
 /// The version of weft.h this binding was written against

@@ -192,7 +192,7 @@ pub struct Log {
 }
 
 /// Rust values a C log points into, dropped after the last handle of it.
-type Keep = Option<Arc<dyn Any + Send + Sync>>;
+pub(crate) type Keep = Option<Arc<dyn Any + Send + Sync>>;
 
 // SAFETY: weft.h labels weft_log "internally synchronized": every function
 // taking it may be called from any thread, and it may be freed from any.
@@ -289,8 +289,13 @@ impl Log {
         Log { raw: NonNull::new(raw).expect("weft returned WEFT_OK and a NULL log"), keep }
     }
 
-    fn ptr(&self) -> *mut sys::weft_log {
+    pub(crate) fn ptr(&self) -> *mut sys::weft_log {
         self.raw.as_ptr()
+    }
+
+    /// What the C log points into, for a child handle to hold.
+    pub(crate) fn keep(&self) -> Keep {
+        self.keep.clone()
     }
 
     /// The writer id this log appends as.

@@ -1,5 +1,7 @@
 //! Small helpers at the FFI boundary: borrowed C memory in, owned Rust values out.
 
+use std::ffi::CString;
+
 use weft_sys as sys;
 
 use crate::types::{Op, OpId};
@@ -20,7 +22,7 @@ pub(crate) unsafe fn slice<'a, T>(ptr: *const T, len: usize) -> &'a [T] {
 }
 
 /// A versioned input struct (`weft_log_options`, `weft_append_request`,
-/// `weft_op_fields`) holding the loaded library's defaults, with
+/// `weft_op_fields`, `weft_session_options`) holding the loaded library's defaults, with
 /// `struct_size` set to the size weft-sys declares. The `_init` functions
 /// write exactly the size they are given, so a newer library never writes
 /// past our struct; it accepts any size from the 0.1 layout up to its own.
@@ -42,6 +44,17 @@ pub(crate) fn take_buf(mut buf: sys::weft_buf) -> Vec<u8> {
         sys::weft_buf_free(&mut buf);
         bytes
     }
+}
+
+/// A C string of `text`, or `InvalidArgument` naming `what` if it holds a
+/// NUL byte (which C would read as its end).
+pub(crate) fn c_string(what: &str, text: &str) -> Result<CString, crate::Error> {
+    CString::new(text).map_err(|_| {
+        crate::Error::new(
+            crate::Code::InvalidArgument,
+            format!("{what} {text:?} contains a NUL byte"),
+        )
+    })
 }
 
 /// Copies a view into an owned op.
@@ -105,5 +118,12 @@ mod tests {
         assert_eq!((r.has_deps, r.has_timestamp, r.payload_len), (0, 0, 0));
         let f = library_defaults(sys::weft_op_fields_init);
         assert_eq!(f.struct_size as usize, size_of::<sys::weft_op_fields>());
+        let s = library_defaults(sys::weft_session_options_init);
+        assert_eq!(s.struct_size as usize, size_of::<sys::weft_session_options>());
+        assert_eq!((s.push, s.accept, s.ship_chunks), (1, 1, 1));
+        assert_eq!((s.max_batch_ops, s.window), (4096, 8));
+        assert_eq!((s.max_batch_bytes, s.max_chunks_bytes), (1 << 20, 8 << 20));
+        assert_eq!((s.retry_base_ms, s.retry_max_ms, s.retry_max_attempts), (1000, 60_000, 8));
+        assert!(s.peer.is_null() && s.log_id.is_null() && s.token.is_null());
     }
 }

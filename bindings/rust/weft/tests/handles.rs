@@ -1,6 +1,7 @@
 //! Handle lifetimes: 100,000 handles of every kind (logs, iterators,
-//! decoded batches and chunks, acks, builders) created and dropped in mixed
-//! order, iterators outliving their logs, failures on the way. On its own
+//! decoded batches and chunks, acks, builders, sessions, hosts) created and
+//! dropped in mixed order, iterators and sessions outliving their logs or
+//! hosts, failures on the way. On its own
 //! it checks nothing leaks into a crash; run_tests.sh runs it under
 //! valgrind, which checks that every handle is freed exactly once.
 //!
@@ -10,8 +11,8 @@ mod common;
 
 use common::actor;
 use weft::{
-    Ack, Batch, BatchBuilder, Chunk, Code, Log, OpFields, OpId, OpIter, Options, decode_ack,
-    decode_batch, decode_chunk,
+    Ack, Batch, BatchBuilder, Chunk, Code, Host, Log, OpFields, OpId, OpIter, Options, Scope,
+    Session, SessionOptions, decode_ack, decode_batch, decode_chunk,
 };
 
 #[allow(dead_code)] // held only to be dropped
@@ -22,6 +23,8 @@ enum Handle {
     Ack(Ack),
     Chunk(Chunk),
     Builder(BatchBuilder),
+    Session(Session),
+    Host(Host),
 }
 
 /// xorshift64*: deterministic, std only.
@@ -62,7 +65,7 @@ fn make(rng: &mut Rng, live: &[Handle], f: &Fixtures) -> Handle {
             .collect();
         (!logs.is_empty()).then(|| logs[rng.below(logs.len())])
     };
-    match rng.below(7) {
+    match rng.below(9) {
         0 => {
             let log = Log::open_memory().unwrap();
             if rng.below(2) == 0 {
@@ -97,6 +100,52 @@ fn make(rng: &mut Rng, live: &[Handle], f: &Fixtures) -> Handle {
             });
             assert!(!builder.finish().unwrap().is_empty());
             Handle::Builder(builder)
+        }
+        6 => {
+            // A session over a live log (or a log dropped at once), sometimes
+            // run to the end against a responder that is dropped first.
+            let fresh;
+            let log = match some_log(rng) {
+                Some(log) => log,
+                None => {
+                    fresh = Log::open_memory().unwrap();
+                    &fresh
+                }
+            };
+            let mut session = Session::connect(log).unwrap();
+            if rng.below(2) == 0 {
+                let peer = Log::open_memory().unwrap();
+                let mut responder = Session::accept(&peer).unwrap();
+                drop(peer);
+                while let Some(m) = session.next_message() {
+                    responder.receive(&m).unwrap();
+                    while let Some(m) = responder.next_message() {
+                        session.receive(&m).unwrap();
+                    }
+                }
+            }
+            Handle::Session(session)
+        }
+        7 => {
+            let host = Host::open_memory(&[7; 32]).unwrap();
+            let token = host.issue("log", Scope::Read).unwrap();
+            if rng.below(2) == 0 {
+                Handle::Host(host)
+            } else {
+                // A session that outlives its host, and one refused.
+                let session = host.accept().unwrap();
+                assert_eq!(
+                    Session::connect_with(
+                        &Log::open_memory().unwrap(),
+                        &SessionOptions::new().window(0)
+                    )
+                    .unwrap_err()
+                    .code,
+                    Code::InvalidArgument
+                );
+                assert_eq!(host.redeem("log", &token).unwrap().ops, 0);
+                Handle::Session(session)
+            }
         }
         _ => {
             // Failures allocate nothing the caller must free.

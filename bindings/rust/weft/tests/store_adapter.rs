@@ -13,7 +13,9 @@ use std::time::Duration;
 
 use common::actor;
 use weft::conformance::{self, Outcome, ScenarioResult};
-use weft::{Code, Error, KvConnection, KvStore, Log, Options, VerifyReport};
+use weft::{
+    Code, Error, KvConnection, KvStore, Log, Options, Session, SessionOptions, VerifyReport,
+};
 
 type Rows = BTreeMap<Vec<u8>, Vec<u8>>;
 
@@ -334,6 +336,46 @@ fn a_log_lives_in_the_rust_adapter_across_reopen() {
     let payloads: Vec<Vec<u8>> = iter.map(|op| op.unwrap().payload).collect();
     assert_eq!(payloads, [&b"kept"[..], b"here", b"more", b"peer"]);
     assert!(weak.upgrade().is_none(), "the database is dropped with the last iterator");
+}
+
+#[test]
+fn a_session_keeps_a_log_in_the_rust_adapter_alive() {
+    let adapter = Arc::new(MemoryKv::default());
+    let db = Arc::new(adapter.create().unwrap());
+    let log = Options::new().actor(actor(0x5a)).open_kv(adapter.clone(), db.clone()).unwrap();
+    log.append(b"kept", 1).unwrap();
+    log.append(b"here", 1).unwrap();
+    let peer = Options::new().actor(actor(0x11)).open_memory().unwrap();
+    peer.append(b"peer", 1).unwrap();
+
+    // The session over the adapter's log outlives the log and the test's
+    // references to adapter and database: the adapter runs inside receive.
+    let mut ours = Session::connect_with(&log, &SessionOptions::new().peer("memory")).unwrap();
+    let mut theirs = Session::accept(&peer).unwrap();
+    drop(log);
+    let weak = Arc::downgrade(&db);
+    drop(db);
+    adapter.made.lock().unwrap().clear();
+    loop {
+        let mut moved = false;
+        while let Some(m) = ours.next_message() {
+            theirs.receive(&m).unwrap();
+            moved = true;
+        }
+        while let Some(m) = theirs.next_message() {
+            ours.receive(&m).unwrap();
+            moved = true;
+        }
+        if !moved {
+            break;
+        }
+    }
+    assert!(ours.is_done() && theirs.is_done());
+    assert_eq!((ours.info().applied, theirs.info().applied), (1, 2));
+    assert_eq!(weak.upgrade().map(|db| db.open_connections()), Some(1));
+    drop(ours);
+    assert!(weak.upgrade().is_none(), "the database is dropped with the session");
+    assert_eq!(peer.cursor(), 3);
 }
 
 #[test]

@@ -18,11 +18,14 @@ final class HandleTests: XCTestCase {
         let batch = try sources[0].diff()[0]
         let ackBytes = try sources[1].apply(batch).encoded()
 
-        // Five handles per round: an empty log, an iterator (on it or on a
-        // source log), an ack, a builder and a decoded ack.
+        var host: LogHost? = try LogHost(masterKey: Data(repeating: 7, count: 32))
+
+        // Six handles per round: an empty log, an iterator (on it or on a
+        // source log), an ack, a builder, a decoded ack, and a session (on
+        // the empty log, or a host's).
         let rounds = 4000
         var handles = [Any]()
-        handles.reserveCapacity(rounds * 5 + sources.count)
+        handles.reserveCapacity(rounds * 6 + sources.count + 1)
         handles.append(contentsOf: sources as [Any])
         for round in 0..<rounds {
             let log = try memoryLog(UInt8(truncatingIfNeeded: round))
@@ -36,9 +39,12 @@ final class HandleTests: XCTestCase {
             handles.append(try source.apply(batch))
             handles.append(builder)
             handles.append(try Ack(decoding: ackBytes))
+            handles.append(round % 4 == 0 ? try host!.accept() : try Session.connect(log))
         }
+        handles.append(host!)
+        host = nil
         sources.removeAll()
-        XCTAssertEqual(handles.count, 20_008)
+        XCTAssertEqual(handles.count, 24_009)
 
         var rng = SplitMix64(state: 20_000)
         handles.shuffle(using: &rng)
@@ -55,11 +61,16 @@ final class HandleTests: XCTestCase {
                 XCTAssertEqual(try Batch(decoding: builder.finish()).ops.count, 1)
             case let log as Log:
                 XCTAssertTrue([0, 3, 6].contains(log.cursor), "cursor \(log.cursor)")
+            case let session as Session:
+                _ = session.nextMessage()  // an initiator's Hello; a host's session waits
+                XCTAssertEqual(session.state, .handshake)
+            case let host as LogHost:
+                XCTAssertEqual(try host.issue(logID: "log", scope: .read).isEmpty, false)
             default:
                 XCTFail("unexpected \(type(of: handle))")
             }
             released += 1
         }
-        XCTAssertEqual(released, 20_008)
+        XCTAssertEqual(released, 24_009)
     }
 }

@@ -71,6 +71,30 @@ final class StoreAdapterTests: XCTestCase {
         XCTAssertEqual(try log.digest(), try peer.digest())
     }
 
+    func testASessionKeepsALogInTheSwiftAdapterAlive() throws {
+        let store = MemoryKeyValueStore()
+        var log: Log? = try Log(store: store, options: Log.Options(actor: actor(0x5A)))
+        try log!.append(Data("kept".utf8))
+        try log!.append(Data("here".utf8))
+        let peer = try memoryLog(0x11)
+        try peer.append(Data("peer".utf8))
+
+        // The session outlives the log; the adapter runs inside receive.
+        var ours: Session? = try Session.connect(log!, options: Session.Options(peer: "memory"))
+        let theirs = try Session.accept(peer)
+        log = nil
+        pump(ours!, theirs)
+        XCTAssertTrue(ours!.isDone && theirs.isDone)
+        XCTAssertEqual([ours!.info.applied, theirs.info.applied], [1, 2])
+        XCTAssertEqual(store.openConnections, 1, "the session holds the log's connection")
+        ours = nil
+        XCTAssertEqual(store.openConnections, 0, "released with the session")
+        XCTAssertEqual(peer.cursor, 3)
+        let reopened = try Log(store: store)
+        XCTAssertEqual(reopened.cursor, 3)
+        XCTAssertEqual(try reopened.peer("memory").ackedCursor, 2, "the outbox state is in the adapter")
+    }
+
     func testAdapterErrorsSurfaceAsTheirCodes() throws {
         let store = MemoryKeyValueStore()
         let log = try Log(store: store, options: Log.Options(actor: actor(0x5A)))
