@@ -813,12 +813,24 @@ typedef enum weft_session_state {
 typedef struct weft_session_info {
   uint32_t state;        /* a weft_session_state */
   int32_t error_code;    /* WEFT_OK unless FAILED */
-  uint64_t messages_sent, bytes_sent, messages_received, bytes_received;
-  uint64_t batches_sent, chunks_sent, ops_sent, resends, stale_acks;
-  uint64_t applied, duplicates, rejected;                  /* of the peer's ops, here */
-  uint64_t peer_applied, peer_duplicates, peer_rejected;   /* of ours, at the peer */
-  uint64_t ops_to_send, ops_acked; /* progress of what we send */
-  uint64_t acked_cursor;           /* the peer's durable acked cursor */
+  uint64_t messages_sent;
+  uint64_t bytes_sent;
+  uint64_t messages_received;
+  uint64_t bytes_received;
+  uint64_t batches_sent;
+  uint64_t chunks_sent;
+  uint64_t ops_sent;        /* in batches and chunks */
+  uint64_t resends;         /* data messages sent again, byte-identical */
+  uint64_t stale_acks;      /* acks matching nothing in flight: ignored */
+  uint64_t applied;         /* of the peer's ops, here */
+  uint64_t duplicates;
+  uint64_t rejected;
+  uint64_t peer_applied;    /* of ours, at the peer */
+  uint64_t peer_duplicates;
+  uint64_t peer_rejected;
+  uint64_t ops_to_send;     /* progress of what we send, counted at the handshake */
+  uint64_t ops_acked;
+  uint64_t acked_cursor;    /* the peer's durable acked cursor */
 } weft_session_info;
 
 /**
