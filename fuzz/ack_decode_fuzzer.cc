@@ -42,11 +42,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::span<const uint8_t> input(data, size);
 
   auto full = weft::decode_ack(input);
-  weft::fuzz::check_misaligned(input, full,
-                               [](std::span<const uint8_t> b) { return weft::decode_ack(b); });
+  // A few run-length bytes can name a million ids; re-checking such an ack
+  // three more times (unaligned, re-encoded) repeats the same loops a
+  // million times and slowed the target to ~800 runs/s. Acks of up to 4,096
+  // ids get every check; bigger ones the shape check, which walks them all.
+  const size_t ids = full ? full->applied.size() + full->duplicates.size() + full->rejected.size()
+                          : 0;
+  if (ids <= 4096) {
+    weft::fuzz::check_misaligned(input, full,
+                                 [](std::span<const uint8_t> b) { return weft::decode_ack(b); });
+  }
   if (full) {
     check_shape(full.value());
-    check_round_trip(full.value());
+    if (ids <= 4096) check_round_trip(full.value());
   } else {
     check_decode_error(full.error());
   }
