@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -177,7 +178,7 @@ class Session {
   bool expect_inbound_ = false;
   uint32_t peer_epoch_ = 0;
 
-  std::vector<Bytes> control_;  // Hello, Ack and Error messages, sent first
+  std::deque<Bytes> control_;  // Hello, Ack and Error messages, sent first
   std::vector<std::unique_ptr<Outgoing>> flight_;  // data messages, oldest first
   size_t next_send_ = 0;                           // first in flight_ not sent yet
 

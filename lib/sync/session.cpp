@@ -163,8 +163,8 @@ std::optional<Bytes> Session::next_message() {
   };
   if (!control_.empty()) {
     Bytes b = std::move(control_.front());
-    control_.erase(control_.begin());
-    if (!b.empty() && b.data() != nullptr && b == hello_bytes_) hello_queued_ = false;
+    control_.pop_front();
+    if (hello_queued_ && b == hello_bytes_) hello_queued_ = false;
     check_done();
     return sent(std::move(b));
   }
