@@ -155,6 +155,9 @@ class Session {
   Status fill_window();
   Result<bool> build_chunks_message();
   Result<bool> build_batch();
+  // Whether a data message may be applied now: false to ignore it (before
+  // the handshake); an error (and the session failed) if it may never be.
+  Result<bool> may_apply();
   Status on_batch(std::span<const uint8_t> bytes);
   Status on_chunks(std::span<const uint8_t> bytes);
   Status on_ack(std::span<const uint8_t> bytes);

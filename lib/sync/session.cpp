@@ -486,15 +486,22 @@ Result<bool> Session::build_batch() {
   return true;
 }
 
-Status Session::on_batch(std::span<const uint8_t> bytes) {
+Result<bool> Session::may_apply() {
   if (!peer_hello_ || log_ == nullptr) {
     ++stats_.ignored;  // from an earlier session, before this one's handshake
-    return Status::ok();
+    return false;
   }
   if (!options_.accept) {
     return fail(protocol(Code::kPermissionDenied,
-                         "this session does not apply the peer's ops (its capability is read-only)"));
+                         "this session does not apply the peer's ops (its capability is read-only)"))
+        .error();
   }
+  return true;
+}
+
+Status Session::on_batch(std::span<const uint8_t> bytes) {
+  auto may = may_apply();
+  if (!may || !may.value()) return may.status();
   auto batch = decode_batch(bytes, options_.limits);
   if (!batch) return fail(batch.error());
   auto ack = log_->apply(batch.value());
@@ -508,14 +515,8 @@ Status Session::on_batch(std::span<const uint8_t> bytes) {
 }
 
 Status Session::on_chunks(std::span<const uint8_t> bytes) {
-  if (!peer_hello_ || log_ == nullptr) {
-    ++stats_.ignored;
-    return Status::ok();
-  }
-  if (!options_.accept) {
-    return fail(protocol(Code::kPermissionDenied,
-                         "this session does not apply the peer's ops (its capability is read-only)"));
-  }
+  auto may = may_apply();
+  if (!may || !may.value()) return may.status();
   auto m = decode_chunks(bytes, options_.limits);
   if (!m) return fail(m.error());
   Ack ack;
