@@ -164,6 +164,10 @@ class Log {
   Status write_staged(Staging& st, StoreTxn& txn);
   void rollback(Staging& st);
   Result<Ack> apply_locked(const Batch& batch);
+  // Calls `each(StoredOp&)` for every op from cursor `from` to the end, in
+  // cursor order; CORRUPT at the first cursor the store does not hold.
+  template <typename F>
+  Status scan_locked(uint64_t from, F&& each);
   Status check_limits(const Op& op, const char* where) const;
   Staging& fresh_staging();
   Result<SealRecord> seal_locked(const ActorId& actor, uint64_t last,

@@ -614,6 +614,32 @@ Result<Hash> Log::digest() {
   return out;
 }
 
+template <typename F>
+Status Log::scan_locked(uint64_t from, F&& each) {
+  std::vector<StoredOp> page;
+  while (from <= cursor_) {
+    page.clear();
+    WEFT_TRY(store_->read_range(from, static_cast<size_t>(std::min<uint64_t>(kPage, cursor_ - from + 1)),
+                                page));
+    // A damaged file may claim more ops than it holds: stop at the first
+    // one missing instead of paging on through an empty range.
+    if (page.empty() || page.front().cursor != from) {
+      return make_error(Code::kCorrupt, "log: cursor is " + std::to_string(cursor_) +
+                                            " but no op is stored at cursor " +
+                                            std::to_string(from));
+    }
+    for (size_t i = 0; i < page.size(); ++i) {
+      if (page[i].cursor != from + i) {
+        return make_error(Code::kCorrupt, "log: no op is stored at cursor " +
+                                              std::to_string(from + i));
+      }
+      each(page[i]);
+    }
+    from += page.size();
+  }
+  return Status::ok();
+}
+
 Result<std::vector<OpId>> Log::canonical_order() {
   std::lock_guard lock(mu_);
   struct Key {
@@ -624,13 +650,7 @@ Result<std::vector<OpId>> Log::canonical_order() {
     }
   };
   std::vector<Key> keys;
-  keys.reserve(cursor_);
-  std::vector<StoredOp> page;
-  for (uint64_t from = 1; from <= cursor_; from += kPage) {
-    page.clear();
-    WEFT_TRY(store_->read_range(from, kPage, page));
-    for (const StoredOp& s : page) keys.push_back({s.op.lamport, s.op.id});
-  }
+  WEFT_TRY(scan_locked(1, [&](StoredOp& s) { keys.push_back({s.op.lamport, s.op.id}); }));
   std::sort(keys.begin(), keys.end());
   std::vector<OpId> out;
   out.reserve(keys.size());
@@ -658,29 +678,24 @@ Result<std::vector<Batch>> Log::diff(const VersionVector& peer, const DiffOption
   if (start == UINT64_MAX) return out;
   const uint32_t max_ops = std::max<uint32_t>(1, options.max_ops_per_batch);
   size_t bytes = 0;
-  std::vector<StoredOp> page;
   ActorId last_actor;
   uint64_t last_have = 0;
   bool have_last = false;
-  for (uint64_t from = start; from <= cursor_; from += kPage) {
-    page.clear();
-    WEFT_TRY(store_->read_range(from, kPage, page));
-    for (StoredOp& s : page) {
-      if (!have_last || s.op.id.actor != last_actor) {
-        last_actor = s.op.id.actor;
-        last_have = peer.get(last_actor);
-        have_last = true;
-      }
-      if (s.op.id.counter <= last_have) continue;
-      if (out.empty() || out.back().ops.size() >= max_ops ||
-          (bytes + s.op.payload.size() > options.max_bytes_per_batch && !out.back().ops.empty())) {
-        out.emplace_back();
-        bytes = 0;
-      }
-      bytes += s.op.payload.size();
-      out.back().ops.push_back(std::move(s.op));
+  WEFT_TRY(scan_locked(start, [&](StoredOp& s) {
+    if (!have_last || s.op.id.actor != last_actor) {
+      last_actor = s.op.id.actor;
+      last_have = peer.get(last_actor);
+      have_last = true;
     }
-  }
+    if (s.op.id.counter <= last_have) return;
+    if (out.empty() || out.back().ops.size() >= max_ops ||
+        (bytes + s.op.payload.size() > options.max_bytes_per_batch && !out.back().ops.empty())) {
+      out.emplace_back();
+      bytes = 0;
+    }
+    bytes += s.op.payload.size();
+    out.back().ops.push_back(std::move(s.op));
+  }));
   return out;
 }
 
@@ -896,24 +911,17 @@ Result<std::vector<SealRecord>> Log::seals(const ActorId& actor) {
 Result<VerifyReport> Log::verify() {
   std::lock_guard lock(mu_);
   VerifyReport report;
-  std::vector<StoredOp> page;
   // Every op: content matches its hash, and sits where the actor state says.
-  for (uint64_t from = 1; from <= cursor_; from += kPage) {
-    page.clear();
-    WEFT_TRY(store_->read_range(from, kPage, page));
-    for (const StoredOp& s : page) {
-      if (op_hash(s.op) != s.hash) {
-        return make_error(Code::kCorrupt, "op " + s.op.id.to_string() + " at cursor " +
-                                              std::to_string(s.cursor) +
-                                              ": content does not match its hash");
-      }
-      ++report.ops;
+  std::optional<Error> bad;
+  WEFT_TRY(scan_locked(1, [&](StoredOp& s) {
+    if (!bad && op_hash(s.op) != s.hash) {
+      bad = make_error(Code::kCorrupt, "op " + s.op.id.to_string() + " at cursor " +
+                                           std::to_string(s.cursor) +
+                                           ": content does not match its hash");
     }
-  }
-  if (report.ops != cursor_) {
-    return make_error(Code::kCorrupt, "log: cursor is " + std::to_string(cursor_) + " but " +
-                                          std::to_string(report.ops) + " ops are stored");
-  }
+    ++report.ops;
+  }));
+  if (bad) return *bad;
   for (const ActorState& a : actors_) {
     Hash prev{};
     uint64_t next_first = 1;
