@@ -1,6 +1,7 @@
 // The C ABI of the sync layer: outbox state, tokens, sessions and hosts
 // (include/weft/weft.h). Same rules as capi/weft_capi.cpp: one guard per
 // entry point, outputs zeroed on failure, tagged handles.
+#include <sodium.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -99,11 +100,14 @@ bool scope_ok(uint32_t scope) {
   return scope >= WEFT_SCOPE_READ && scope <= WEFT_SCOPE_ADMIN;
 }
 
-weft::Secret secret_of(const uint8_t* p) {
+// A copy of a caller's 32-byte secret, wiped when it goes out of scope.
+struct SecretCopy {
   weft::Secret s;
-  std::memcpy(s.data(), p, s.size());
-  return s;
-}
+  explicit SecretCopy(const uint8_t* p) { std::memcpy(s.data(), p, s.size()); }
+  ~SecretCopy() { sodium_memzero(s.data(), s.size()); }
+  SecretCopy(const SecretCopy&) = delete;
+  SecretCopy& operator=(const SecretCopy&) = delete;
+};
 
 // Log ids a directory host accepts as file names.
 bool file_safe(std::string_view id) {
@@ -176,7 +180,8 @@ int32_t weft_token_issue(const uint8_t secret[32], const char* log_id, uint32_t 
     const size_t n = std::strlen(log_id);
     if (n == 0 || n > weft::kMaxLogIdBytes) return invalid("log id must be 1 to 256 bytes");
     if (!scope_ok(scope)) return invalid("scope must be WEFT_SCOPE_READ, _APPEND or _ADMIN");
-    give(weft::issue_token(secret_of(secret), log_id, epoch, static_cast<weft::Scope>(scope)), out);
+    SecretCopy key(secret);
+    give(weft::issue_token(key.s, log_id, epoch, static_cast<weft::Scope>(scope)), out);
     return WEFT_OK;
   });
 }
@@ -190,7 +195,8 @@ int32_t weft_token_verify(const uint8_t secret[32], const char* log_id, uint32_t
       return invalid("NULL argument");
     }
     if (!scope_ok(required)) return invalid("required must be a weft_scope");
-    auto g = weft::verify_token(secret_of(secret), log_id, current_epoch, span_of(token, token_len),
+    SecretCopy key(secret);
+    auto g = weft::verify_token(key.s, log_id, current_epoch, span_of(token, token_len),
                                 static_cast<weft::Scope>(required));
     if (!g) return fail(g.error());
     out->epoch = g->epoch;
@@ -318,7 +324,8 @@ int32_t weft_host_new(const uint8_t master_key[32], const char* directory, weft_
       };
     }
     auto* h = new weft_host;
-    h->host = std::make_shared<weft::Host>(secret_of(master_key), std::move(opener));
+    SecretCopy key(master_key);
+    h->host = std::make_shared<weft::Host>(key.s, std::move(opener));
     *out = h;
     return WEFT_OK;
   });

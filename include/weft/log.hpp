@@ -100,6 +100,10 @@ class Log {
   // process's revoke, say): the in-memory state is otherwise refreshed at
   // this log's next write.
   Status refresh();
+  // Raises the epoch by one inside one synced transaction (so two revokes
+  // never collapse into one) and returns the new epoch.
+  // RESOURCE_EXHAUSTED at UINT32_MAX.
+  Result<uint32_t> bump_epoch();
   // Raises the capability epoch, durably even across power loss (the
   // store's synced write) before it returns; lowering it is INVALID_ARGUMENT.
   Status set_epoch(uint32_t epoch);
@@ -131,9 +135,12 @@ class Log {
                           const std::optional<Hash>& expected_digest = std::nullopt);
   // Stores a sealed chunk received from a peer, and applies its ops that are
   // not here yet, in one transaction. Same bytes again: OK. Other bytes for a
-  // sealed (actor, index): IMMUTABLE_VIOLATION.
+  // sealed (actor, index): IMMUTABLE_VIOLATION. With `epoch`, the chunk is
+  // sent under that capability epoch, checked inside the transaction like a
+  // batch's: STALE_EPOCH below the log's, PERMISSION_DENIED above.
   Result<SealRecord> put_chunk(std::span<const uint8_t> bytes,
-                               const std::optional<Hash>& expected_digest = std::nullopt);
+                               const std::optional<Hash>& expected_digest = std::nullopt,
+                               std::optional<uint32_t> epoch = std::nullopt);
   // NOT_FOUND if (actor, index) is not sealed here.
   Result<StoredChunk> get_chunk(const ActorId& actor, uint64_t index);
   // Seal records of `actor`'s sealed chunks, in order.

@@ -149,6 +149,7 @@ class Session {
 
   Status fail(Error e, bool tell_peer = true);
   Status on_hello(const Hello& h);
+  Status load_peer();
   Status start_outbound();
   Status plan_chunks();
   // Queues more data messages while the window allows.
@@ -193,7 +194,10 @@ class Session {
   uint64_t skipped_to_ = 0;  // cursors below scan_from_ carried by chunks, if any
   uint64_t end_cursor_ = 0;  // the local cursor at the handshake: the stream's end
   uint64_t acked_cursor_ = 0;
-  uint32_t attempts_ = 0;
+  uint32_t attempts_ = 0;          // durable: failures since the last progress
+  uint32_t session_attempts_ = 0;  // resends in this session since the last answer
+  uint64_t read_page_ = 64;        // ops read ahead per store read, by bytes seen
+  uint32_t my_epoch_ = 0;          // the epoch our Hello named: what the peer must write at
   std::optional<uint64_t> due_ms_;
   std::vector<StoredOp> pending_ops_;  // read ahead, not yet batched
 };

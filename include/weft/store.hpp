@@ -113,6 +113,10 @@ class LogStore {
                             std::vector<StoredOp>& out) = 0;
   virtual Result<std::optional<StoredChunk>> get_chunk(const ActorId& actor, uint64_t index) = 0;
 
+  // Whether another connection may have committed since this store last
+  // loaded or wrote, found without taking a write lock. True when unsure.
+  virtual Result<bool> changed_since_load() { return true; }
+
   // nullopt if nothing was ever stored for `peer`.
   virtual Result<std::optional<PeerState>> get_peer(std::string_view peer) = 0;
 

@@ -499,8 +499,27 @@ uint32_t Log::epoch() const {
 
 Status Log::refresh() {
   std::lock_guard lock(mu_);
+  auto moved = store_->changed_since_load();
+  WEFT_TRY(moved);
+  if (!moved.value() && !reload_) return Status::ok();
   auto txn = begin();  // reloads if the store moved; dropped: rolled back
   return txn ? Status::ok() : txn.status();
+}
+
+Result<uint32_t> Log::bump_epoch() {
+  std::lock_guard lock(mu_);
+  auto txn = begin(/*synced=*/true);  // reads the epoch inside the transaction
+  WEFT_TRY(txn);
+  if (epoch_ == UINT32_MAX) {
+    return make_error(Code::kResourceExhausted, "log: every epoch is used");
+  }
+  Status s = txn.value()->put_header(cursor_, epoch_ + 1);
+  if (s) s = txn.value()->commit();
+  if (!s) {
+    reload_ = true;
+    return s.error();
+  }
+  return ++epoch_;
 }
 
 Status Log::set_epoch(uint32_t epoch) {
@@ -817,7 +836,8 @@ Result<SealRecord> Log::seal_locked(const ActorId& actor, uint64_t last,
 }
 
 Result<SealRecord> Log::put_chunk(std::span<const uint8_t> bytes,
-                                  const std::optional<Hash>& expected_digest) {
+                                  const std::optional<Hash>& expected_digest,
+                                  std::optional<uint32_t> epoch) {
   auto chunk = decode_chunk(bytes, options_.limits);
   WEFT_TRY(chunk);
   const Chunk& c = chunk.value();
@@ -828,8 +848,13 @@ Result<SealRecord> Log::put_chunk(std::span<const uint8_t> bytes,
                                                    to_hex(rec.digest) + " differs from expected");
   }
   std::lock_guard lock(mu_);
-  auto txn = begin();
+  auto txn = begin();  // the epoch is checked after this, inside the transaction
   WEFT_TRY(txn);
+  if (epoch && *epoch != epoch_) {
+    return make_error(*epoch < epoch_ ? Code::kStaleEpoch : Code::kPermissionDenied,
+                      "put_chunk: " + name + " sent under epoch " + std::to_string(*epoch) +
+                          ", the log is at " + std::to_string(epoch_));
+  }
   auto known = find_actor(c.actor);
   const ActorState a = known ? actors_[*known] : ActorState{c.actor};
   if (c.index < a.sealed_chunks) {

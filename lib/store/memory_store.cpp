@@ -315,6 +315,7 @@ class MemoryHandle final : public LogStore {
   Result<std::optional<PeerState>> get_peer(std::string_view peer) override {
     return store_->get_peer(peer);
   }
+  Result<bool> changed_since_load() override { return seen_ != store_->generation(); }
   Result<std::unique_ptr<StoreTxn>> begin_write() override {
     return std::unique_ptr<StoreTxn>(new MemoryTxn(*this, *store_, store_->pending_));
   }

@@ -235,6 +235,13 @@ class SqliteStore final : public LogStore {
                     std::vector<StoredOp>& out) override;
   Result<std::optional<StoredChunk>> get_chunk(const ActorId& actor, uint64_t index) override;
   Result<std::optional<PeerState>> get_peer(std::string_view peer) override;
+  Result<bool> changed_since_load() override {
+    WEFT_TRY(check_usable());
+    if (in_txn_) return true;
+    auto v = data_version();
+    WEFT_TRY(v);
+    return v.value() != seen_version_;
+  }
   Result<std::unique_ptr<StoreTxn>> begin_write() override;
   Result<std::unique_ptr<StoreTxn>> begin_synced_write() override;
   uint64_t preferred_seal_ops() const override { return kDefaultChunkOps; }

@@ -22,6 +22,21 @@ uint64_t wall_clock_now() {
 // needs: resending after the earlier messages are acknowledged fixes them.
 bool order_code(Code c) { return c == Code::kMissingDependency || c == Code::kNotContiguous; }
 
+// An order-independent fingerprint of a set of op ids: a message's ids when
+// sent, checked against the ids its ack names, so an ack binds to content.
+uint64_t id_mix(const OpId& id) {
+  uint64_t h = id.counter * 0x9e3779b97f4a7c15ull;
+  for (uint8_t b : id.actor.bytes) h = (h ^ b) * 0x100000001b3ull;
+  h ^= h >> 31;
+  return h * 0xbf58476d1ce4e5b9ull;
+}
+
+// Store and internal failures stay local: the peer learns the code only.
+bool local_failure(Code c) {
+  return c == Code::kIoError || c == Code::kBusy || c == Code::kCorrupt ||
+         c == Code::kResourceExhausted || c == Code::kInternal || c == Code::kNotFound;
+}
+
 // Appends `first..last` of `actor` to `out`.
 void push_range(std::vector<OpId>& out, const ActorId& actor, uint64_t first, uint64_t last) {
   for (uint64_t c = first; c <= last && c != 0; ++c) out.push_back(OpId{actor, c});
@@ -49,6 +64,8 @@ struct Session::Outgoing {
   Bytes bytes;
   State state = State::kQueued;
   bool sent_before = false;
+  uint64_t fingerprint = 0;    // sum of id_mix over its op ids
+  uint32_t order_refusals = 0;  // refused for order while first in line
   // Refused for order (a dependency not there yet): send again only once
   // every earlier message is acknowledged.
   bool wait_head = false;
@@ -102,6 +119,8 @@ Result<std::unique_ptr<Session>> Session::connect(Log& log, SessionOptions optio
   s->hello_bytes_ = encode_hello(h);
   s->control_.push_back(s->hello_bytes_);
   s->hello_queued_ = true;
+  s->my_epoch_ = h.epoch;
+  WEFT_TRY(s->load_peer());  // the retry state counts from the first Hello on
   return s;
 }
 
@@ -138,11 +157,15 @@ Status Session::fail(Error e, bool tell_peer) {
   state_ = SessionState::kFailed;
   error_ = e;
   flight_.clear();
-  if (tell_peer) control_.push_back(encode_error(e));
+  if (tell_peer) {
+    control_.push_back(encode_error(
+        local_failure(e.code) ? Error{e.code, "session ended by a local failure on the peer"}
+                              : e));
+  }
   // A retryable failure counts as an attempt: the next session waits longer.
   if (e.retryable() && log_ != nullptr && !options_.peer.empty()) {
     ++attempts_;
-    (void)persist(wall_now() + options_.retry.delay_ms(attempts_));
+    (void)persist(wall_now() + options_.retry.delay_ms(attempts_));  // before retry #attempts
   }
   return e;
 }
@@ -257,6 +280,7 @@ Status Session::on_hello(const Hello& h) {
     mine.version_vector = log_->version_vector();
     mine.cursor = log_->cursor();
     mine.epoch = adm->epoch;
+    my_epoch_ = adm->epoch;
     mine.flags = (adm->push ? kHelloPush : 0) | (adm->accept ? kHelloAccept : 0);
     hello_bytes_ = encode_hello(mine);
     control_.push_back(hello_bytes_);
@@ -266,18 +290,23 @@ Status Session::on_hello(const Hello& h) {
   peer_epoch_ = h.epoch;
   state_ = SessionState::kSyncing;
   due_ms_.reset();
+  session_attempts_ = 0;  // the peer answered
   if (Status s = start_outbound(); !s) return fail(s.error());
   check_done();
   return Status::ok();
 }
 
+Status Session::load_peer() {
+  if (options_.peer.empty() || log_ == nullptr) return Status::ok();
+  auto p = log_->peer(options_.peer);
+  WEFT_TRY(p);
+  acked_cursor_ = std::min(p->acked_cursor, log_->cursor());
+  attempts_ = p->attempts;
+  return Status::ok();
+}
+
 Status Session::start_outbound() {
-  if (!options_.peer.empty()) {
-    auto p = log_->peer(options_.peer);
-    WEFT_TRY(p);
-    acked_cursor_ = std::min(p->acked_cursor, log_->cursor());
-    attempts_ = p->attempts;
-  }
+  if (!initiator_) WEFT_TRY(load_peer());  // the initiator loaded it at connect
   if (!push_) return Status::ok();
   covered_ = peer_hello_->version_vector;
   end_cursor_ = log_->cursor();
@@ -293,8 +322,13 @@ Status Session::start_outbound() {
     WEFT_TRY(op);
     first_missing = std::min(first_missing, op->cursor);
   }
-  scan_from_ = std::max(acked_cursor_ + 1, first_missing);
-  // Everything before the first op the peer lacks is at the peer: acked.
+  // The peer's Hello decides what is sent, never the acked cursor: a peer
+  // may have lost what it acknowledged (restored from a backup, a memory
+  // host restarted, the last commits of a power cut at synchronous=NORMAL),
+  // and then those ops are sent again. The acked cursor is a high-water
+  // mark and never moves back (S09); everything before the first op the
+  // peer lacks is acknowledged.
+  scan_from_ = first_missing;
   if (scan_from_ - 1 > acked_cursor_) {
     acked_cursor_ = scan_from_ - 1;
     WEFT_TRY(persist(0));
@@ -413,6 +447,7 @@ Result<bool> Session::build_chunks_message() {
   ChunksMessage m;
   m.batch_id = 0;
   uint64_t ops = 0;
+  uint64_t fingerprint = 0;
   size_t bytes = 0;
   while (next_chunk_ < chunk_plan_.size()) {
     const ChunkPlan& p = chunk_plan_[next_chunk_];
@@ -421,6 +456,7 @@ Result<bool> Session::build_chunks_message() {
     if (!m.chunks.empty() && bytes + c->bytes.size() > options_.max_chunks_bytes) break;
     bytes += c->bytes.size();
     ops += p.last - p.first + 1;
+    for (uint64_t k = p.first; k <= p.last; ++k) fingerprint += id_mix(OpId{p.actor, k});
     m.chunks.push_back(std::move(c->bytes));
     ++next_chunk_;
   }
@@ -430,6 +466,7 @@ Result<bool> Session::build_chunks_message() {
   out->batch_id = m.batch_id;
   out->seq = m.seq;
   out->ops = ops;
+  out->fingerprint = fingerprint;
   out->bytes = encode_chunks(m);
   flight_.push_back(std::move(out));
   return true;
@@ -446,16 +483,26 @@ Result<bool> Session::build_batch() {
   size_t bytes = 0;
   while (scan_from_ <= end_cursor_) {
     if (pending_ops_.empty()) {
-      const uint64_t want = std::min<uint64_t>(options_.max_batch_ops, end_cursor_ - scan_from_ + 1);
-      auto ops = log_->read(scan_from_, want);
+      // Read ahead about one batch's bytes, not a batch's count of ops of
+      // any size: the page follows the payload sizes seen.
+      const uint64_t want =
+          std::min<uint64_t>({read_page_, options_.max_batch_ops, end_cursor_ - scan_from_ + 1});
+      auto ops = log_->read(scan_from_, static_cast<size_t>(want));
       WEFT_TRY(ops);
       if (ops->empty()) {
         return protocol(Code::kCorrupt, "the log has no op at cursor " + std::to_string(scan_from_));
       }
+      size_t page_bytes = 0;
+      for (const StoredOp& s : ops.value()) page_bytes += s.op.payload.size();
+      const uint64_t avg = std::max<uint64_t>(1, page_bytes / ops->size());
+      read_page_ = std::clamp<uint64_t>(options_.max_batch_bytes / avg, 1, options_.max_batch_ops);
       pending_ops_ = std::move(ops.value());
       std::reverse(pending_ops_.begin(), pending_ops_.end());  // consumed from the back
     }
     StoredOp& next = pending_ops_.back();
+    if (next.cursor != scan_from_) {
+      return protocol(Code::kCorrupt, "the log has no op at cursor " + std::to_string(scan_from_));
+    }
     if (next.op.id.counter <= covered_.get(next.op.id.actor)) {
       pending_ops_.pop_back();
       ++scan_from_;
@@ -475,6 +522,7 @@ Result<bool> Session::build_batch() {
   out->batch_id = from;
   out->seq = out->to;
   out->ops = b.ops.size();
+  for (const Op& op : b.ops) out->fingerprint += id_mix(op.id);
   if (b.ops.empty()) {
     out->state = Outgoing::State::kAcked;  // the peer holds all of it
   } else {
@@ -504,6 +552,17 @@ Status Session::on_batch(std::span<const uint8_t> bytes) {
   if (!may || !may.value()) return may.status();
   auto batch = decode_batch(bytes, options_.limits);
   if (!batch) return fail(batch.error());
+  if (batch->epoch != my_epoch_) {
+    // Only the epoch this session was admitted at (the one our Hello named)
+    // may write here; the log re-checks its own epoch inside the apply.
+    Ack refused;
+    refused.batch_id = batch->batch_id;
+    refused.seq = batch->seq;
+    refused.status = batch->epoch < my_epoch_ ? Code::kStaleEpoch : Code::kPermissionDenied;
+    refused.cursor = log_->cursor();
+    control_.push_back(encode_ack(refused));
+    return Status::ok();
+  }
   auto ack = log_->apply(batch.value());
   if (!ack) return fail(ack.error());
   stats_.applied += ack->applied.size();
@@ -524,7 +583,18 @@ Status Session::on_chunks(std::span<const uint8_t> bytes) {
   ack.seq = m->seq;
   VersionVector held = log_->version_vector();
   for (const Bytes& c : m->chunks) {
-    auto rec = log_->put_chunk(c);
+    // Under the epoch this session was admitted at, checked inside the
+    // chunk's transaction: a revoke refuses the rest of the message whole.
+    auto rec = log_->put_chunk(c, std::nullopt, my_epoch_);
+    if (rec.code() == Code::kStaleEpoch || rec.code() == Code::kPermissionDenied) {
+      Ack refused;
+      refused.batch_id = m->batch_id;
+      refused.seq = m->seq;
+      refused.status = rec.code();
+      refused.cursor = log_->cursor();
+      control_.push_back(encode_ack(refused));
+      return Status::ok();
+    }
     if (rec) {
       const uint64_t before = held.get(rec->actor);
       push_range(ack.duplicates, rec->actor, rec->first, std::min(rec->last, before));
@@ -559,7 +629,12 @@ Status Session::on_ack(std::span<const uint8_t> bytes) {
     }
   }
   const uint64_t outcomes = ack->applied.size() + ack->duplicates.size() + ack->rejected.size();
-  if (m == nullptr || (ack->status == Code::kOk && outcomes != m->ops)) {
+  uint64_t fingerprint = 0;
+  for (const OpId& id : ack->applied) fingerprint += id_mix(id);
+  for (const OpId& id : ack->duplicates) fingerprint += id_mix(id);
+  for (const Rejection& r : ack->rejected) fingerprint += id_mix(r.id);
+  if (m == nullptr ||
+      (ack->status == Code::kOk && (outcomes != m->ops || fingerprint != m->fingerprint))) {
     // A stale or replayed ack, or one for another batch: nothing moves (S09).
     ++stats_.stale_acks;
     return Status::ok();
@@ -584,14 +659,32 @@ Status Session::on_ack(std::span<const uint8_t> bytes) {
   }
   due_ms_.reset();
   if (reorder) {
-    // Arrived before what it depends on: again, once the earlier ones are in (S11).
+    // Arrived before what it depends on (S11): again once every earlier
+    // message is in. Refused again when nothing earlier is outstanding, its
+    // dependencies are not at the peer at all: end the session (retryable;
+    // the next handshake plans anew) instead of resending forever.
+    bool first_in_line = true;
+    for (const auto& f : flight_) {
+      if (f.get() == m) break;
+      if (f->state != Outgoing::State::kAcked) {
+        first_in_line = false;
+        break;
+      }
+    }
+    if (first_in_line && ++m->order_refusals > 1) {
+      return fail(protocol(Code::kMissingDependency,
+                           "the peer refused batch " + std::to_string(m->batch_id) + ":" +
+                               std::to_string(m->seq) +
+                               " twice for missing dependencies with nothing earlier outstanding"));
+    }
     m->state = Outgoing::State::kQueued;
-    m->wait_head = true;
+    m->wait_head = !first_in_line;
     return Status::ok();
   }
   m->state = Outgoing::State::kAcked;
   stats_.ops_acked += m->ops;
   attempts_ = 0;
+  session_attempts_ = 0;
   return advance_acked();
 }
 
@@ -638,16 +731,18 @@ Status Session::tick(uint64_t now_ms) {
     return Status::ok();
   }
   if (!due_ms_) {
-    due_ms_ = options_.retry.next_due_ms(now_ms, attempts_ + 1);  // saturates
+    due_ms_ = options_.retry.next_due_ms(now_ms, session_attempts_ + 1);  // saturates
     return Status::ok();
   }
   if (now_ms < *due_ms_) return Status::ok();
-  ++attempts_;
-  if (!options_.retry.should_retry(Code::kTimeout, attempts_)) {
-    --attempts_;  // fail() counts this one
+  // Resends within this session are bounded by max_attempts; the durable
+  // count (attempts_) spaces out the next sessions.
+  ++session_attempts_;
+  if (!options_.retry.should_retry(Code::kTimeout, session_attempts_)) {
     return fail(protocol(Code::kTimeout, "no answer from the peer after " +
-                                             std::to_string(attempts_ + 1) + " attempts"));
+                                             std::to_string(session_attempts_) + " attempts"));
   }
+  ++attempts_;
   if (hello_unanswered && !hello_queued_) {
     control_.push_back(hello_bytes_);
     hello_queued_ = true;
@@ -655,16 +750,18 @@ Status Session::tick(uint64_t now_ms) {
   for (auto& m : flight_) {
     if (m->state == Outgoing::State::kSent) m->state = Outgoing::State::kQueued;
   }
-  const uint64_t delay = options_.retry.delay_ms(attempts_ + 1);
-  due_ms_ = options_.retry.next_due_ms(now_ms, attempts_ + 1);
+  due_ms_ = options_.retry.next_due_ms(now_ms, session_attempts_ + 1);
   if (log_ != nullptr) {
-    if (Status s = persist(wall_now() + delay); !s) return fail(s.error());
+    if (Status s = persist(wall_now() + options_.retry.delay_ms(attempts_)); !s) {
+      return fail(s.error());
+    }
   }
   return Status::ok();
 }
 
 uint64_t retry_wait_ms(const PeerState& state, uint64_t now_wall_ms, const RetryPolicy& policy) {
   if (state.attempts == 0 || state.next_attempt_ms <= now_wall_ms) return 0;
+  // Recorded as wall + delay(attempts) (before retry number `attempts`).
   return std::min(state.next_attempt_ms - now_wall_ms, policy.delay_ms(state.attempts));
 }
 
@@ -748,13 +845,7 @@ Result<Host::Redeemed> Host::redeem(std::string_view log_id, std::span<const uin
 Result<uint32_t> Host::revoke(std::string_view log_id) {
   auto l = log(log_id);
   WEFT_TRY(l);
-  const uint32_t e = l.value()->epoch();
-  if (e == UINT32_MAX) {
-    return make_error(Code::kResourceExhausted, "host: log '" + std::string(log_id) +
-                                                    "' has used every epoch");
-  }
-  WEFT_TRY(l.value()->set_epoch(e + 1));
-  return e + 1;
+  return l.value()->bump_epoch();
 }
 
 Result<Admission> Host::admit(const Hello& hello) {

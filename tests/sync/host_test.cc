@@ -243,5 +243,49 @@ TEST(HostSqlite, RevokeByAnotherProcessIsSeenAtTheNextHello) {
   std::filesystem::remove_all(dir);
 }
 
+TEST_F(HostTest, AnAdmittedSessionCannotWriteAcrossARevoke) {
+  auto token = host->issue(kId, Scope::kAppend).value();
+  auto c = client_session(token);
+  auto h = host_session();
+  ASSERT_TRUE(h->receive(*c->next_message()).is_ok());
+  ASSERT_TRUE(c->receive(*h->next_message()).is_ok());
+  ASSERT_EQ(host->revoke(kId).value(), 1u);
+  // A batch stamped with the new epoch by a client admitted at the old one.
+  Batch forged = all_ops(*client);
+  forged.epoch = 1;
+  ASSERT_TRUE(h->receive(encode_batch(forged)).is_ok());
+  // Sealed chunks carry no epoch of their own: checked against the
+  // session's, inside the chunk's transaction.
+  LogOptions lo;
+  lo.actor = actor(50);
+  lo.auto_seal_ops = 2;
+  auto sealer = Log::open_memory(lo).value();
+  append_n(*sealer, 2, "s");
+  ChunksMessage chunks;
+  chunks.seq = 1;
+  chunks.chunks.push_back(sealer->get_chunk(actor(50), 0).value().bytes);
+  ASSERT_TRUE(h->receive(encode_chunks(chunks)).is_ok());
+  EXPECT_EQ(server->cursor(), 5u);  // neither applied
+  while (auto m = h->next_message()) {
+    if (!is_kind(*m, MessageKind::kAck)) continue;
+    auto ack = decode_ack(*m).value();
+    EXPECT_NE(ack.status, Code::kOk);
+    EXPECT_TRUE(ack.applied.empty());
+  }
+}
+
+TEST(HostSqlite, TwoRevokesFromTwoConnectionsAreTwoEpochs) {
+  auto dir = std::filesystem::temp_directory_path() / ("weft-bump-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "hosted.db").string();
+  auto one = open_sqlite_log(path).value();
+  auto two = open_sqlite_log(path).value();  // still believes epoch 0
+  EXPECT_EQ(one->bump_epoch().value(), 1u);
+  EXPECT_EQ(two->bump_epoch().value(), 2u);  // read inside its transaction
+  EXPECT_EQ(open_sqlite_log(path).value()->epoch(), 2u);
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace weft

@@ -393,5 +393,98 @@ TEST(Session, S07SameBatchOnTwoConnectionsAppliesOnce) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(Session, APeerThatLostWhatItAckedGetsItAgain) {
+  auto a = memory_log(1);
+  append_n(*a, 10, "a");
+  SessionOptions o;
+  o.peer = "b";
+  {
+    auto b = memory_log(2);
+    sync_logs(*a, *b, o);
+  }
+  EXPECT_EQ(a->peer("b")->acked_cursor, 10u);
+  // "b" comes back empty (a memory host restarted, a backup restored): its
+  // Hello decides, not the acked cursor, which never moves back.
+  auto b = memory_log(2);
+  auto sa = connect(*a, o);
+  auto sb = accept(*b);
+  pump(*sa, *sb);
+  ASSERT_TRUE(sa->done()) << sa->error().to_string();
+  ASSERT_TRUE(sb->done());
+  EXPECT_EQ(b->cursor(), 10u);
+  EXPECT_EQ(a->peer("b")->acked_cursor, 10u);
+}
+
+TEST(Session, AnOrderRefusalWithNothingEarlierOutstandingEndsTheSession) {
+  auto a = memory_log(1);
+  append_n(*a, 6, "a");
+  auto b = memory_log(2);
+  auto sa = connect(*a);
+  auto sb = accept(*b);
+  ASSERT_TRUE(sb->receive(*sa->next_message()).is_ok());
+  // b's Hello, edited to claim a's first three ops: a skips them, and b
+  // refuses op 4 for its missing dependency, however often it is resent.
+  Hello lie = decode_hello(*sb->next_message()).value();
+  lie.version_vector.set(actor(1), 3);
+  ASSERT_TRUE(sa->receive(encode_hello(lie)).is_ok());
+  size_t moved = pump(*sa, *sb);
+  EXPECT_LT(moved, 10u);  // no resend loop
+  EXPECT_EQ(sa->state(), SessionState::kFailed);
+  EXPECT_EQ(sa->error().code, Code::kMissingDependency);
+  EXPECT_TRUE(sa->error().retryable());
+  EXPECT_EQ(sa->stats().resends, 1u);
+  EXPECT_EQ(b->cursor(), 0u);
+}
+
+TEST(Session, AnAckNamingOtherOpsIsStale) {
+  auto a = memory_log(1);
+  auto b = memory_log(2);
+  append_n(*a, 3, "a");
+  auto sa = connect(*a);
+  auto sb = accept(*b);
+  ASSERT_TRUE(sb->receive(*sa->next_message()).is_ok());
+  ASSERT_TRUE(sa->receive(*sb->next_message()).is_ok());
+  Batch sent = decode_batch(*sa->next_message()).value();
+  Ack wrong;  // right batch, right count, other ids
+  wrong.batch_id = sent.batch_id;
+  wrong.seq = sent.seq;
+  wrong.applied = {OpId{actor(9), 1}, OpId{actor(9), 2}, OpId{actor(9), 3}};
+  ASSERT_TRUE(sa->receive(encode_ack(wrong)).is_ok());
+  EXPECT_EQ(sa->stats().stale_acks, 1u);
+  EXPECT_EQ(sa->stats().ops_acked, 0u);
+  EXPECT_FALSE(sa->done());
+}
+
+TEST(Session, RetriesOfAnEarlierSessionDoNotEatTheNextOnesBudget) {
+  auto a = memory_log(1);
+  append_n(*a, 2, "a");
+  SessionOptions o;
+  o.peer = "b";
+  o.retry = RetryPolicy{.base_ms = 10, .max_ms = 10, .max_attempts = 2, .seed = 3};
+  {
+    auto lonely = connect(*a, o);  // nobody answers
+    for (uint64_t t = 0; t < 1000 && lonely->state() != SessionState::kFailed; t += 5) {
+      (void)lonely->tick(t);
+      while (lonely->next_message()) {
+      }
+    }
+    ASSERT_EQ(lonely->error().code, Code::kTimeout);
+  }
+  EXPECT_GE(a->peer("b")->attempts, 2u);  // spaces out the next sessions...
+  auto b = memory_log(2);
+  auto sa = connect(*a, o);
+  auto sb = accept(*b);
+  bool lost = false;
+  pump(*sa, *sb, [&](Way w, const Bytes& m) {
+    return w == Way::kBack && is_kind(m, MessageKind::kAck) && !lost && (lost = true);
+  });
+  ASSERT_TRUE(sa->tick(1000).is_ok());
+  ASSERT_TRUE(sa->tick(2000).is_ok());  // ...but this one still gets its resend
+  pump(*sa, *sb);
+  ASSERT_TRUE(sa->done()) << sa->error().to_string();
+  EXPECT_EQ(sa->stats().resends, 1u);
+  EXPECT_EQ(a->peer("b")->attempts, 0u);
+}
+
 }  // namespace
 }  // namespace weft
