@@ -113,6 +113,10 @@ class LogStore {
                             std::vector<StoredOp>& out) = 0;
   virtual Result<std::optional<StoredChunk>> get_chunk(const ActorId& actor, uint64_t index) = 0;
 
+  // The store's own structural check, run by Log::verify before it walks
+  // the ops (SQLite: PRAGMA integrity_check). CORRUPT naming what is wrong.
+  virtual Status check_integrity() { return Status::ok(); }
+
   // Whether another connection may have committed since this store last
   // loaded or wrote, found without taking a write lock. True when unsure.
   virtual Result<bool> changed_since_load() { return true; }

@@ -936,7 +936,9 @@ Result<std::vector<SealRecord>> Log::seals(const ActorId& actor) {
 Result<VerifyReport> Log::verify() {
   std::lock_guard lock(mu_);
   VerifyReport report;
-  // Every op: content matches its hash, and sits where the actor state says.
+  // The store's structure first (a damaged SQLite page or index), then
+  // every op: content matches its hash, and sits where the actor state says.
+  WEFT_TRY(store_->check_integrity());
   std::optional<Error> bad;
   WEFT_TRY(scan_locked(1, [&](StoredOp& s) {
     if (!bad && op_hash(s.op) != s.hash) {

@@ -235,6 +235,20 @@ class SqliteStore final : public LogStore {
                     std::vector<StoredOp>& out) override;
   Result<std::optional<StoredChunk>> get_chunk(const ActorId& actor, uint64_t index) override;
   Result<std::optional<PeerState>> get_peer(std::string_view peer) override;
+  Status check_integrity() override {
+    WEFT_TRY(check_usable());
+    Stmt s;
+    int rc = s.prepare(db_, "PRAGMA integrity_check(1)");
+    if (rc != SQLITE_OK) return error(rc, "integrity check");
+    rc = s.step();
+    if (rc != SQLITE_ROW) return error(rc, "integrity check");
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(s.get(), 0));
+    const std::string result = text ? text : "";
+    if (result != "ok") {
+      return make_error(Code::kCorrupt, "sqlite: integrity check: " + result + " [" + path_ + "]");
+    }
+    return Status::ok();
+  }
   Result<bool> changed_since_load() override {
     WEFT_TRY(check_usable());
     if (in_txn_) return true;
