@@ -124,6 +124,9 @@ class Log {
   // Every op id in canonical order: (lamport, actor, counter).
   Result<std::vector<OpId>> canonical_order();
 
+  // The cursor of the first op here that `peer` lacks (cursor() + 1 if it
+  // lacks none): in cursor order, nothing before it is missing at the peer.
+  Result<uint64_t> first_missing(const VersionVector& peer);
   // The ops this log has past `peer`, in dependency order, as batches.
   Result<std::vector<Batch>> diff(const VersionVector& peer, const DiffOptions& options = {});
   // this.apply(other.diff(this.version_vector())).
@@ -171,6 +174,7 @@ class Log {
   Status write_staged(Staging& st, StoreTxn& txn);
   void rollback(Staging& st);
   Result<Ack> apply_locked(const Batch& batch);
+  Result<uint64_t> first_missing_locked(const VersionVector& peer);
   // Calls `each(StoredOp&)` for every op from cursor `from` to the end, in
   // cursor order; CORRUPT at the first cursor the store does not hold.
   template <typename F>

@@ -159,6 +159,8 @@ class Session {
   // Whether a data message may be applied now: false to ignore it (before
   // the handshake); an error (and the session failed) if it may never be.
   Result<bool> may_apply();
+  // Answers a data message refused as a whole (an epoch it may not write at).
+  void refuse_whole(uint64_t batch_id, uint64_t seq, Code code);
   Status on_batch(std::span<const uint8_t> bytes);
   Status on_chunks(std::span<const uint8_t> bytes);
   Status on_ack(std::span<const uint8_t> bytes);

@@ -677,13 +677,10 @@ Result<std::vector<OpId>> Log::canonical_order() {
   return out;
 }
 
-Result<std::vector<Batch>> Log::diff(const VersionVector& peer, const DiffOptions& options) {
-  std::lock_guard lock(mu_);
-  // Cursor order is a topological order, so the missing ops taken in it
-  // satisfy their dependencies. Start at the earliest missing op.
-  uint64_t start = UINT64_MAX;
+Result<uint64_t> Log::first_missing_locked(const VersionVector& peer) {
+  uint64_t first = cursor_ + 1;
   for (const ActorState& a : actors_) {
-    uint64_t have = peer.get(a.actor);
+    const uint64_t have = peer.get(a.actor);
     if (a.max_counter <= have) continue;
     auto meta = store_->op_meta(OpId{a.actor, have + 1});
     WEFT_TRY(meta);
@@ -691,16 +688,30 @@ Result<std::vector<Batch>> Log::diff(const VersionVector& peer, const DiffOption
       return make_error(Code::kCorrupt, "store: op " + OpId{a.actor, have + 1}.to_string() +
                                             " is below the actor's counter but missing");
     }
-    start = std::min(start, meta.value()->cursor);
+    first = std::min(first, meta.value()->cursor);
   }
+  return first;
+}
+
+Result<uint64_t> Log::first_missing(const VersionVector& peer) {
+  std::lock_guard lock(mu_);
+  return first_missing_locked(peer);
+}
+
+Result<std::vector<Batch>> Log::diff(const VersionVector& peer, const DiffOptions& options) {
+  std::lock_guard lock(mu_);
+  // Cursor order is a topological order, so the missing ops taken in it
+  // satisfy their dependencies. Start at the earliest missing op.
+  auto start = first_missing_locked(peer);
+  WEFT_TRY(start);
   std::vector<Batch> out;
-  if (start == UINT64_MAX) return out;
+  if (start.value() > cursor_) return out;
   const uint32_t max_ops = std::max<uint32_t>(1, options.max_ops_per_batch);
   size_t bytes = 0;
   ActorId last_actor;
   uint64_t last_have = 0;
   bool have_last = false;
-  WEFT_TRY(scan_locked(start, [&](StoredOp& s) {
+  WEFT_TRY(scan_locked(start.value(), [&](StoredOp& s) {
     if (!have_last || s.op.id.actor != last_actor) {
       last_actor = s.op.id.actor;
       last_have = peer.get(last_actor);

@@ -310,25 +310,22 @@ Status Session::start_outbound() {
   if (!push_) return Status::ok();
   covered_ = peer_hello_->version_vector;
   end_cursor_ = log_->cursor();
-  // The scan starts at the first op the peer lacks, or past the acked
-  // cursor if that is later: never at the start of a long shared history.
-  uint64_t first_missing = end_cursor_ + 1;
   const VersionVector local = log_->version_vector();
   for (const auto& [actor, max] : local.entries()) {
     const uint64_t have = covered_.get(actor);
-    if (max <= have) continue;
-    stats_.ops_to_send += max - have;
-    auto op = log_->get(OpId{actor, have + 1});
-    WEFT_TRY(op);
-    first_missing = std::min(first_missing, op->cursor);
+    if (max > have) stats_.ops_to_send += max - have;
   }
+  // The scan starts at the first op the peer lacks: never at the start of
+  // a long shared history.
+  auto first_missing = log_->first_missing(covered_);
+  WEFT_TRY(first_missing);
   // The peer's Hello decides what is sent, never the acked cursor: a peer
   // may have lost what it acknowledged (restored from a backup, a memory
   // host restarted, the last commits of a power cut at synchronous=NORMAL),
   // and then those ops are sent again. The acked cursor is a high-water
   // mark and never moves back (S09); everything before the first op the
   // peer lacks is acknowledged.
-  scan_from_ = first_missing;
+  scan_from_ = std::min(first_missing.value(), end_cursor_ + 1);
   if (scan_from_ - 1 > acked_cursor_) {
     acked_cursor_ = scan_from_ - 1;
     WEFT_TRY(persist(0));
@@ -337,17 +334,12 @@ Status Session::start_outbound() {
   if (!chunk_plan_.empty()) {
     // Ops inside the chunks need not be read to be skipped: batches start
     // at the first op neither the peer holds nor a chunk carries.
-    uint64_t first_uncovered = end_cursor_ + 1;
-    for (const auto& [actor, max] : local.entries()) {
-      const uint64_t have = covered_.get(actor);
-      if (max <= have) continue;
-      auto op = log_->get(OpId{actor, have + 1});
-      WEFT_TRY(op);
-      first_uncovered = std::min(first_uncovered, op->cursor);
-    }
-    if (first_uncovered > scan_from_) {
-      skipped_to_ = first_uncovered - 1;  // acked once the chunks are
-      scan_from_ = first_uncovered;
+    auto first_uncovered = log_->first_missing(covered_);
+    WEFT_TRY(first_uncovered);
+    const uint64_t start = std::min(first_uncovered.value(), end_cursor_ + 1);
+    if (start > scan_from_) {
+      skipped_to_ = start - 1;  // acked once the chunks are
+      scan_from_ = start;
     }
   }
   return Status::ok();
@@ -534,6 +526,15 @@ Result<bool> Session::build_batch() {
   return true;
 }
 
+void Session::refuse_whole(uint64_t batch_id, uint64_t seq, Code code) {
+  Ack refused;  // a batch-level status discloses no per-op outcome
+  refused.batch_id = batch_id;
+  refused.seq = seq;
+  refused.status = code;
+  refused.cursor = log_->cursor();
+  control_.push_back(encode_ack(refused));
+}
+
 Result<bool> Session::may_apply() {
   if (!peer_hello_ || log_ == nullptr) {
     ++stats_.ignored;  // from an earlier session, before this one's handshake
@@ -555,12 +556,8 @@ Status Session::on_batch(std::span<const uint8_t> bytes) {
   if (batch->epoch != my_epoch_) {
     // Only the epoch this session was admitted at (the one our Hello named)
     // may write here; the log re-checks its own epoch inside the apply.
-    Ack refused;
-    refused.batch_id = batch->batch_id;
-    refused.seq = batch->seq;
-    refused.status = batch->epoch < my_epoch_ ? Code::kStaleEpoch : Code::kPermissionDenied;
-    refused.cursor = log_->cursor();
-    control_.push_back(encode_ack(refused));
+    refuse_whole(batch->batch_id, batch->seq,
+                 batch->epoch < my_epoch_ ? Code::kStaleEpoch : Code::kPermissionDenied);
     return Status::ok();
   }
   auto ack = log_->apply(batch.value());
@@ -587,12 +584,7 @@ Status Session::on_chunks(std::span<const uint8_t> bytes) {
     // chunk's transaction: a revoke refuses the rest of the message whole.
     auto rec = log_->put_chunk(c, std::nullopt, my_epoch_);
     if (rec.code() == Code::kStaleEpoch || rec.code() == Code::kPermissionDenied) {
-      Ack refused;
-      refused.batch_id = m->batch_id;
-      refused.seq = m->seq;
-      refused.status = rec.code();
-      refused.cursor = log_->cursor();
-      control_.push_back(encode_ack(refused));
+      refuse_whole(m->batch_id, m->seq, rec.code());
       return Status::ok();
     }
     if (rec) {
