@@ -114,6 +114,8 @@ class VersionVector {
   void set(const ActorId& actor, uint64_t counter);
   // Raises the entry to `counter` if it is lower.
   void advance(const ActorId& actor, uint64_t counter);
+  // Room for `actors` entries, so filling the vector allocates once.
+  void reserve(size_t actors) { entries_.reserve(actors); }
   bool contains(const OpId& id) const { return id.counter >= 1 && id.counter <= get(id.actor); }
 
   // Sorted by actor, zero entries omitted.

@@ -590,6 +590,7 @@ Result<PeerState> Log::record_peer(std::string_view name, const PeerState& state
 VersionVector Log::version_vector() const {
   std::lock_guard lock(mu_);
   VersionVector vv;
+  vv.reserve(actors_.size());
   for (const ActorState& a : actors_) vv.set(a.actor, a.max_counter);
   return vv;
 }
@@ -853,9 +854,10 @@ Result<SealRecord> Log::put_chunk(std::span<const uint8_t> bytes,
   WEFT_TRY(chunk);
   const Chunk& c = chunk.value();
   const SealRecord rec = seal_record(c, bytes);
-  const std::string name = chunk_name(c.actor, c.index);
+  // Named only when something is wrong: put_chunk is on the sync path.
+  const auto name = [&] { return chunk_name(c.actor, c.index); };
   if (expected_digest && *expected_digest != rec.digest) {
-    return make_error(Code::kChecksumMismatch, "put_chunk: " + name + " digest " +
+    return make_error(Code::kChecksumMismatch, "put_chunk: " + name() + " digest " +
                                                    to_hex(rec.digest) + " differs from expected");
   }
   std::lock_guard lock(mu_);
@@ -863,7 +865,7 @@ Result<SealRecord> Log::put_chunk(std::span<const uint8_t> bytes,
   WEFT_TRY(txn);
   if (epoch && *epoch != epoch_) {
     return make_error(*epoch < epoch_ ? Code::kStaleEpoch : Code::kPermissionDenied,
-                      "put_chunk: " + name + " sent under epoch " + std::to_string(*epoch) +
+                      "put_chunk: " + name() + " sent under epoch " + std::to_string(*epoch) +
                           ", the log is at " + std::to_string(epoch_));
   }
   auto known = find_actor(c.actor);
@@ -871,26 +873,26 @@ Result<SealRecord> Log::put_chunk(std::span<const uint8_t> bytes,
   if (c.index < a.sealed_chunks) {
     auto existing = store_->get_chunk(c.actor, c.index);
     WEFT_TRY(existing);
-    if (!existing.value()) return make_error(Code::kCorrupt, name + " is missing from the store");
+    if (!existing.value()) return make_error(Code::kCorrupt, name() + " is missing from the store");
     const auto& have = existing.value()->bytes;
     if (have.size() == bytes.size() && std::equal(have.begin(), have.end(), bytes.begin())) {
       return existing.value()->seal;
     }
-    return make_error(Code::kImmutableViolation, "put_chunk: " + name +
+    return make_error(Code::kImmutableViolation, "put_chunk: " + name() +
                                                      " is sealed here with other bytes");
   }
   if (c.index > a.sealed_chunks) {
-    return make_error(Code::kNotContiguous, "put_chunk: " + name + " arrives before " +
+    return make_error(Code::kNotContiguous, "put_chunk: " + name() + " arrives before " +
                                                 chunk_name(c.actor, a.sealed_chunks));
   }
   if (c.first() != a.sealed_upto + 1) {
-    return make_error(Code::kNotContiguous, "put_chunk: " + name + " starts at counter " +
+    return make_error(Code::kNotContiguous, "put_chunk: " + name() + " starts at counter " +
                                                 std::to_string(c.first()) + ", expected " +
                                                 std::to_string(a.sealed_upto + 1));
   }
   if (c.prev_digest != a.last_chunk_digest) {
     return make_error(Code::kChecksumMismatch,
-                      "put_chunk: " + name + " does not chain to the previous chunk's digest");
+                      "put_chunk: " + name() + " does not chain to the previous chunk's digest");
   }
   for (const Op& op : c.ops) WEFT_TRY(check_limits(op, "put_chunk op"));
 
@@ -898,7 +900,7 @@ Result<SealRecord> Log::put_chunk(std::span<const uint8_t> bytes,
   for (const Op& op : c.ops) {
     auto code = stage(st, op, op_hash(op));
     if (code && code.value() != Code::kOk) {
-      code = make_error(code.value(), "put_chunk: " + name + " op " + op.id.to_string() +
+      code = make_error(code.value(), "put_chunk: " + name() + " op " + op.id.to_string() +
                                           " refused");
     }
     if (!code) {
@@ -964,30 +966,30 @@ Result<VerifyReport> Log::verify() {
     Hash prev{};
     uint64_t next_first = 1;
     for (uint64_t k = 0; k < a.sealed_chunks; ++k) {
-      const std::string name = chunk_name(a.actor, k);
+      const auto name = [&] { return chunk_name(a.actor, k); };
       auto stored = store_->get_chunk(a.actor, k);
       WEFT_TRY(stored);
-      if (!stored.value()) return make_error(Code::kCorrupt, name + " is missing");
+      if (!stored.value()) return make_error(Code::kCorrupt, name() + " is missing");
       const StoredChunk& sc = *stored.value();
       if (blake2b_256(sc.bytes) != sc.seal.digest) {
-        return make_error(Code::kCorrupt, name + ": bytes do not match the sealed digest");
+        return make_error(Code::kCorrupt, name() + ": bytes do not match the sealed digest");
       }
       auto chunk = decode_chunk(sc.bytes, options_.limits);
-      if (!chunk) return make_error(Code::kCorrupt, name + ": " + chunk.error().message);
+      if (!chunk) return make_error(Code::kCorrupt, name() + ": " + chunk.error().message);
       const Chunk& c = chunk.value();
       if (c.actor != a.actor || c.index != k || c.first() != next_first ||
           c.first() != sc.seal.first || c.last() != sc.seal.last) {
-        return make_error(Code::kCorrupt, name + ": range or identity differs from its seal");
+        return make_error(Code::kCorrupt, name() + ": range or identity differs from its seal");
       }
       if (c.prev_digest != prev || sc.seal.prev_digest != prev) {
-        return make_error(Code::kCorrupt, name + ": does not chain to the previous chunk");
+        return make_error(Code::kCorrupt, name() + ": does not chain to the previous chunk");
       }
       for (const Op& op : c.ops) {
         auto meta = store_->op_meta(op.id);
         WEFT_TRY(meta);
         if (!meta.value() || meta.value()->hash != op_hash(op)) {
           return make_error(Code::kCorrupt,
-                            name + ": op " + op.id.to_string() + " differs from the log");
+                            name() + ": op " + op.id.to_string() + " differs from the log");
         }
       }
       prev = sc.seal.digest;

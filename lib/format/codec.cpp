@@ -15,11 +15,18 @@ namespace fb = flatbuffers;
 
 // ---------------------------------------------------------------- encoding
 
-// Actor table in order of first appearance.
+// Actor table in order of first appearance. Messages name a handful of
+// actors, found by a scan; past kScan of them a map takes over.
 class ActorTable {
  public:
   uint32_t index(const ActorId& a) {
     if (last_ < actors_.size() && actors_[last_] == a) return last_;
+    if (actors_.size() <= kScan) {
+      const auto it = std::find(actors_.begin(), actors_.end(), a);
+      last_ = static_cast<uint32_t>(it - actors_.begin());
+      if (it == actors_.end()) add(a);
+      return last_;
+    }
     auto [it, inserted] = map_.try_emplace(a, static_cast<uint32_t>(actors_.size()));
     if (inserted) actors_.push_back(a);
     last_ = it->second;
@@ -35,6 +42,15 @@ class ActorTable {
   }
 
  private:
+  static constexpr size_t kScan = 16;
+
+  void add(const ActorId& a) {
+    actors_.push_back(a);
+    if (actors_.size() > kScan) {  // the scan ends here: index every actor
+      for (uint32_t i = 0; i < actors_.size(); ++i) map_.emplace(actors_[i], i);
+    }
+  }
+
   std::vector<ActorId> actors_;
   std::map<ActorId, uint32_t> map_;
   uint32_t last_ = UINT32_MAX;
@@ -60,7 +76,10 @@ class RunColumn {
 
  private:
   void flush() {
-    if (count_ > 0) rle::put_run(bytes_, value_, count_);
+    if (count_ == 0) return;
+    // Most columns fit in a few dozen bytes: one allocation, not one per doubling.
+    if (bytes_.capacity() == 0) bytes_.reserve(64);
+    rle::put_run(bytes_, value_, count_);
     count_ = 0;
   }
   std::vector<uint8_t> bytes_;
@@ -152,12 +171,27 @@ Bytes finish(fb::FlatBufferBuilder& fbb, wire::Body type, fb::Offset<void> body)
 
 Error malformed(const std::string& what) { return make_error(Code::kMalformed, what); }
 
+// A field's name for error messages ("batch.ops" + ".lamport_delta"), put
+// together only when an error is reported: a valid message decodes without
+// building a single string.
+struct Field {
+  std::string_view base;
+  std::string_view leaf = {};
+
+  std::string str() const {
+    std::string s(base);
+    s += leaf;
+    return s;
+  }
+  std::string at(size_t i) const { return str() + "[" + std::to_string(i) + "]"; }
+};
+
 // The verifier checks a vector's length field to 4 bytes only; vectors of
 // 8-byte elements must be checked here or a hostile buffer misaligns them.
 template <typename V>
-Status check_aligned(const V* v, const std::string& name) {
+Status check_aligned(const V* v, const Field& name) {
   if (v != nullptr && reinterpret_cast<uintptr_t>(v->Data()) % 8 != 0) {
-    return malformed(name + ": vector is not 8-byte aligned");
+    return malformed(name.str() + ": vector is not 8-byte aligned");
   }
   return Status::ok();
 }
@@ -220,25 +254,24 @@ class RunReader {
   // Parses the column: counts >= 1 summing to exactly n, every value within
   // [lo, hi]. Must succeed before next() or total() is called.
   Status open(const fb::Vector<uint8_t>* v, uint64_t n, int64_t lo, int64_t hi,
-              const std::string& name) {
+              const Field& name) {
     if (v == nullptr) return Status::ok();
-    auto runs = rle::parse(std::span(v->data(), v->size()), name);
+    auto runs = rle::parse(std::span(v->data(), v->size()), name.base, name.leaf);
     WEFT_TRY(runs);
     runs_ = std::move(runs.value());
     uint64_t sum = 0;
     for (size_t i = 0; i < runs_.size(); ++i) {
       const rle::Run& r = runs_[i];
       if (r.value < lo || r.value > hi) {
-        return malformed(name + "[" + std::to_string(i) + "]: value " + std::to_string(r.value) +
-                         " out of range");
+        return malformed(name.at(i) + ": value " + std::to_string(r.value) + " out of range");
       }
       if (r.count > n - sum) {
-        return malformed(name + ": runs cover more than " + std::to_string(n) + " values");
+        return malformed(name.str() + ": runs cover more than " + std::to_string(n) + " values");
       }
       sum += r.count;
     }
     if (sum != n) {
-      return malformed(name + ": runs cover " + std::to_string(sum) + " values, expected " +
+      return malformed(name.str() + ": runs cover " + std::to_string(sum) + " values, expected " +
                        std::to_string(n));
     }
     return Status::ok();
@@ -269,7 +302,7 @@ class RunReader {
 // Checks that work by table index, like the in-message lamport check, rely
 // on it: a repeated actor would hide one op from another.
 Status check_unique_actors(const fb::Vector<const wire::ActorBytes*>* actors,
-                           const std::string& where) {
+                           const Field& where) {
   if (actors == nullptr || actors->size() < 2) return Status::ok();
   std::vector<std::pair<std::array<uint8_t, kActorIdSize>, uint32_t>> sorted(actors->size());
   for (uint32_t i = 0; i < actors->size(); ++i) {
@@ -279,7 +312,7 @@ Status check_unique_actors(const fb::Vector<const wire::ActorBytes*>* actors,
   std::sort(sorted.begin(), sorted.end());
   for (size_t i = 1; i < sorted.size(); ++i) {
     if (sorted[i].first == sorted[i - 1].first) {
-      return malformed(where + "[" + std::to_string(sorted[i].second) + "]: repeats actors[" +
+      return malformed(where.at(sorted[i].second) + ": repeats actors[" +
                        std::to_string(sorted[i - 1].second) + "]");
     }
   }
@@ -323,56 +356,62 @@ struct RunIndex {
   }
 };
 
-Status decode_columns(const wire::OpColumns* c, const Limits& limits, const std::string& where,
+Status decode_columns(const wire::OpColumns* c, const Limits& limits, std::string_view where,
                       std::vector<Op>& out) {
   out.clear();
   if (c == nullptr) return Status::ok();
   const auto* actors = c->actors();
   const uint32_t na = actors ? actors->size() : 0;
   if (na > limits.max_actors) {
-    return malformed(where + ".actors: " + std::to_string(na) + " actors, over the limit of " +
+    return malformed(Field{where, ".actors: "}.str() + std::to_string(na) + " actors, over the limit of " +
                      std::to_string(limits.max_actors));
   }
-  WEFT_TRY(check_aligned(c->runs(), where + ".runs"));
-  WEFT_TRY(check_aligned(c->dep_counter(), where + ".dep_counter"));
-  WEFT_TRY(check_unique_actors(actors, where + ".actors"));
+  WEFT_TRY(check_aligned(c->runs(), Field{where, ".runs"}));
+  WEFT_TRY(check_aligned(c->dep_counter(), Field{where, ".dep_counter"}));
+  WEFT_TRY(check_unique_actors(actors, Field{where, ".actors"}));
   // Counter runs decide the op count; check them before anything is sized by it.
   uint64_t n = 0;
   RunIndex index;
   if (const auto* runs = c->runs()) {
+    index.entries.reserve(runs->size());
     for (uint32_t i = 0; i < runs->size(); ++i) {
       const wire::CounterRun* r = runs->Get(i);
-      std::string at = where + ".runs[" + std::to_string(i) + "]";
-      if (r->actor() >= na) return malformed(at + ".actor: index out of range");
-      if (r->count() == 0) return malformed(at + ".count: 0");
-      if (r->first() == 0) return malformed(at + ".first: counters start at 1");
-      if (r->first() - 1 > UINT64_MAX - r->count()) return malformed(at + ": counter overflow");
+      const Field field{where, ".runs"};
+      if (r->actor() >= na) return malformed(field.at(i) + ".actor: index out of range");
+      if (r->count() == 0) return malformed(field.at(i) + ".count: 0");
+      if (r->first() == 0) return malformed(field.at(i) + ".first: counters start at 1");
+      if (r->first() - 1 > UINT64_MAX - r->count()) {
+        return malformed(field.at(i) + ": counter overflow");
+      }
       n += r->count();
       if (n > limits.max_ops) {
-        return malformed(where + ".runs: more than " + std::to_string(limits.max_ops) + " ops");
+        return malformed(field.str() + ": more than " + std::to_string(limits.max_ops) + " ops");
       }
       index.entries.push_back({r->actor(), r->first(), r->count(), static_cast<size_t>(n - r->count())});
     }
   }
   RunReader lamport, timestamp, kind, payload_size, dep_count;
-  WEFT_TRY(lamport.open(c->lamport_delta(), n, INT64_MIN, INT64_MAX, where + ".lamport_delta"));
+  WEFT_TRY(lamport.open(c->lamport_delta(), n, INT64_MIN, INT64_MAX,
+                        Field{where, ".lamport_delta"}));
   WEFT_TRY(timestamp.open(c->timestamp_delta(), n, INT64_MIN, INT64_MAX,
-                          where + ".timestamp_delta"));
-  WEFT_TRY(kind.open(c->kind(), n, 0, UINT32_MAX, where + ".kind"));
+                          Field{where, ".timestamp_delta"}));
+  WEFT_TRY(kind.open(c->kind(), n, 0, UINT32_MAX, Field{where, ".kind"}));
   WEFT_TRY(payload_size.open(c->payload_size(), n, 0, limits.max_payload_bytes,
-                             where + ".payload_size"));
-  WEFT_TRY(dep_count.open(c->dep_count(), n, 0, limits.max_deps_per_op, where + ".dep_count"));
+                             Field{where, ".payload_size"}));
+  WEFT_TRY(dep_count.open(c->dep_count(), n, 0, limits.max_deps_per_op,
+                          Field{where, ".dep_count"}));
   const uint64_t payload_total = payload_size.total();
   const uint64_t payload_have = c->payloads() ? c->payloads()->size() : 0;
   if (payload_total != payload_have) {
-    return malformed(where + ".payloads: " + std::to_string(payload_have) +
+    return malformed(Field{where, ".payloads: "}.str() + std::to_string(payload_have) +
                      " bytes, payload_size says " + std::to_string(payload_total));
   }
   const uint64_t deps_total = dep_count.total();
   const uint64_t dep_actor_n = c->dep_actor() ? c->dep_actor()->size() : 0;
   const uint64_t dep_counter_n = c->dep_counter() ? c->dep_counter()->size() : 0;
   if (deps_total != dep_actor_n || deps_total != dep_counter_n) {
-    return malformed(where + ".dep_actor/dep_counter: lengths " + std::to_string(dep_actor_n) +
+    return malformed(Field{where, ".dep_actor/dep_counter: lengths "}.str() +
+                     std::to_string(dep_actor_n) +
                      "/" + std::to_string(dep_counter_n) + ", dep_count says " +
                      std::to_string(deps_total));
   }
@@ -403,14 +442,13 @@ Status decode_columns(const wire::OpColumns* c, const Limits& limits, const std:
         for (size_t d = 0; d < nd; ++d, ++dep_pos) {
           uint32_t ai = c->dep_actor()->Get(static_cast<uint32_t>(dep_pos));
           if (ai >= na) {
-            return malformed(where + ".dep_actor[" + std::to_string(dep_pos) +
-                             "]: index out of range");
+            return malformed(Field{where, ".dep_actor"}.at(dep_pos) + ": index out of range");
           }
           op.deps[d] = OpId{actor_at(actors, ai), c->dep_counter()->Get(static_cast<uint32_t>(dep_pos))};
         }
-        if (op.lamport == 0) return malformed(where + "[" + std::to_string(i) + "].lamport: 0");
+        if (op.lamport == 0) return malformed(Field{where}.at(i) + ".lamport: 0");
         if (!deps_canonical(op.id, op.deps)) {
-          return malformed(where + "[" + std::to_string(i) + "].deps: not canonical (one entry " +
+          return malformed(Field{where}.at(i) + ".deps: not canonical (one entry " +
                            "per foreign actor, sorted, counters >= 1, never the op's own actor)");
         }
       }
@@ -424,7 +462,7 @@ Status decode_columns(const wire::OpColumns* c, const Limits& limits, const std:
   auto check_dep = [&](size_t op_i, uint32_t actor, uint64_t counter) -> Status {
     size_t j = index.find(actor, counter);
     if (j != SIZE_MAX && out[j].lamport >= out[op_i].lamport) {
-      return malformed(where + "[" + std::to_string(op_i) + "].lamport: " +
+      return malformed(Field{where}.at(op_i) + ".lamport: " +
                        std::to_string(out[op_i].lamport) + " is not above dependency " +
                        out[j].id.to_string() + " at " + std::to_string(out[j].lamport));
     }
@@ -447,19 +485,21 @@ Status decode_columns(const wire::OpColumns* c, const Limits& limits, const std:
 
 Status decode_id_runs(const fb::Vector<const wire::CounterRun*>* runs,
                       const fb::Vector<const wire::ActorBytes*>* actors, const Limits& limits,
-                      const std::string& where, uint64_t& budget, std::vector<OpId>& out) {
+                      std::string_view where, uint64_t& budget, std::vector<OpId>& out) {
   if (runs == nullptr) return Status::ok();
-  WEFT_TRY(check_aligned(runs, where));
+  const Field field{where};
+  WEFT_TRY(check_aligned(runs, field));
   const uint32_t na = actors ? actors->size() : 0;
   for (uint32_t i = 0; i < runs->size(); ++i) {
     const wire::CounterRun* r = runs->Get(i);
-    std::string at = where + "[" + std::to_string(i) + "]";
-    if (r->actor() >= na) return malformed(at + ".actor: index out of range");
-    if (r->count() == 0) return malformed(at + ".count: 0");
-    if (r->first() == 0) return malformed(at + ".first: counters start at 1");
-    if (r->first() - 1 > UINT64_MAX - r->count()) return malformed(at + ": counter overflow");
+    if (r->actor() >= na) return malformed(field.at(i) + ".actor: index out of range");
+    if (r->count() == 0) return malformed(field.at(i) + ".count: 0");
+    if (r->first() == 0) return malformed(field.at(i) + ".first: counters start at 1");
+    if (r->first() - 1 > UINT64_MAX - r->count()) {
+      return malformed(field.at(i) + ": counter overflow");
+    }
     if (r->count() > budget) {
-      return malformed(where + ": more than " + std::to_string(limits.max_ops) + " ids");
+      return malformed(field.str() + ": more than " + std::to_string(limits.max_ops) + " ids");
     }
     budget -= r->count();
     ActorId a = actor_at(actors, r->actor());
@@ -482,11 +522,12 @@ fb::Offset<fb::Vector<const wire::ClockEntry*>> build_clock(fb::FlatBufferBuilde
 }
 
 Status decode_clock(const fb::Vector<const wire::ClockEntry*>* entries, const Limits& limits,
-                    const std::string& where, VersionVector& vv) {
+                    std::string_view where, VersionVector& vv) {
   if (entries == nullptr) return Status::ok();
-  WEFT_TRY(check_aligned(entries, where));
+  const Field field{where};
+  WEFT_TRY(check_aligned(entries, field));
   if (entries->size() > limits.max_actors) {
-    return malformed(where + ": over the limit of " + std::to_string(limits.max_actors) +
+    return malformed(field.str() + ": over the limit of " + std::to_string(limits.max_actors) +
                      " actors");
   }
   ActorId prev;
@@ -494,9 +535,8 @@ Status decode_clock(const fb::Vector<const wire::ClockEntry*>* entries, const Li
     const wire::ClockEntry* e = entries->Get(i);
     ActorId a;
     std::memcpy(a.bytes.data(), e->actor().b()->Data(), kActorIdSize);
-    const std::string at = where + "[" + std::to_string(i) + "]";
-    if (e->counter() == 0) return malformed(at + ".counter: 0");
-    if (i > 0 && !(prev < a)) return malformed(at + ".actor: not sorted or repeated");
+    if (e->counter() == 0) return malformed(field.at(i) + ".counter: 0");
+    if (i > 0 && !(prev < a)) return malformed(field.at(i) + ".actor: not sorted or repeated");
     vv.set(a, e->counter());
     prev = a;
   }
@@ -563,7 +603,7 @@ Result<Ack> decode_ack(std::span<const uint8_t> input, const Limits& limits) {
     if (a->actors() && a->actors()->size() > limits.max_actors) {
       return malformed("ack.actors: over the limit of " + std::to_string(limits.max_actors));
     }
-    WEFT_TRY(check_unique_actors(a->actors(), "ack.actors"));
+    WEFT_TRY(check_unique_actors(a->actors(), Field{"ack.actors"}));
     if (a->status() >= kCodeCount) {
       return malformed("ack.status: unknown code " + std::to_string(a->status()));
     }
@@ -580,7 +620,7 @@ Result<Ack> decode_ack(std::span<const uint8_t> input, const Limits& limits) {
     WEFT_TRY(decode_id_runs(a->rejected(), a->actors(), limits, "ack.rejected", budget, rejected));
     RunReader codes;
     WEFT_TRY(codes.open(a->rejected_code(), rejected.size(), 1, kCodeCount - 1,
-                        "ack.rejected_code"));
+                        Field{"ack.rejected_code"}));
     if (!rejected.empty() && a->rejected_code() == nullptr) {
       return malformed("ack.rejected_code: missing for " + std::to_string(rejected.size()) +
                        " rejected ops");
@@ -624,7 +664,7 @@ Result<Chunk> decode_chunk(std::span<const uint8_t> input, const Limits& limits)
     out.index = c->index();
     if (c->prev_digest() == nullptr) return malformed("chunk.prev_digest: missing");
     std::memcpy(out.prev_digest.data(), c->prev_digest()->b()->Data(), kHashSize);
-    if (c->ops() != nullptr) WEFT_TRY(check_aligned(c->ops()->runs(), "chunk.ops.runs"));
+    if (c->ops() != nullptr) WEFT_TRY(check_aligned(c->ops()->runs(), Field{"chunk.ops.runs"}));
     if (c->ops() == nullptr || c->ops()->runs() == nullptr || c->ops()->runs()->size() != 1 ||
         c->ops()->runs()->Get(0)->actor() != 0) {
       return malformed("chunk.ops.runs: a chunk is exactly one run of actor 0");

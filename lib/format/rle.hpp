@@ -3,9 +3,11 @@
 // hostile messages.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "weft/status.hpp"
@@ -38,9 +40,20 @@ inline std::vector<uint8_t> encode(std::span<const Run> runs) {
 }
 
 // Parses a whole column. A truncated or over-long varint, or a zero count,
-// is MALFORMED naming `name` and the byte offset.
-inline Result<std::vector<Run>> parse(std::span<const uint8_t> bytes, const std::string& name) {
+// is MALFORMED naming the column (`name` followed by `leaf`, joined only
+// for the message) and the byte offset.
+inline Result<std::vector<Run>> parse(std::span<const uint8_t> bytes, std::string_view name,
+                                      std::string_view leaf = {}) {
+  auto error = [&](const char* what, size_t at) {
+    std::string message(name);
+    message += leaf;
+    return make_error(Code::kMalformed, message + what + std::to_string(at));
+  };
+  // Every run is two varints, each ending in a byte below 0x80.
   std::vector<Run> runs;
+  runs.reserve(static_cast<size_t>(
+                   std::count_if(bytes.begin(), bytes.end(), [](uint8_t b) { return b < 0x80; })) /
+               2);
   size_t at = 0;
   auto varint = [&](uint64_t& v) -> bool {
     v = 0;
@@ -56,13 +69,8 @@ inline Result<std::vector<Run>> parse(std::span<const uint8_t> bytes, const std:
   while (at < bytes.size()) {
     const size_t start = at;
     uint64_t zz = 0, count = 0;
-    if (!varint(zz) || !varint(count)) {
-      return make_error(Code::kMalformed,
-                        name + ": bad varint at byte " + std::to_string(start));
-    }
-    if (count == 0) {
-      return make_error(Code::kMalformed, name + ": run count 0 at byte " + std::to_string(start));
-    }
+    if (!varint(zz) || !varint(count)) return error(": bad varint at byte ", start);
+    if (count == 0) return error(": run count 0 at byte ", start);
     runs.push_back({static_cast<int64_t>((zz >> 1) ^ (0 - (zz & 1))), count});
   }
   return runs;
