@@ -2,6 +2,7 @@
 // order; payloads and dependencies in append-only arenas of stable blocks, so
 // memory per op is the payload plus a fixed ~100 bytes.
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <map>
 #include <unordered_map>
@@ -11,23 +12,33 @@
 namespace weft {
 namespace {
 
-// Append-only storage in blocks that never move.
-template <typename T, size_t kBlock>
+// Append-only storage in blocks that never move. Block b holds
+// kFirst << b elements, so a log of a few ops allocates a few hundred bytes
+// and a big one still allocates O(log n) times; blocks are default-
+// initialised, not zeroed, so untouched pages cost no memory.
+template <typename T, size_t kFirst>
 class BlockVector {
+  static_assert(std::has_single_bit(kFirst));
+
  public:
   size_t size() const { return size_; }
-  T& operator[](size_t i) { return blocks_[i / kBlock][i % kBlock]; }
-  const T& operator[](size_t i) const { return blocks_[i / kBlock][i % kBlock]; }
+  T& operator[](size_t i) { return at(i); }
+  const T& operator[](size_t i) const { return const_cast<BlockVector*>(this)->at(i); }
   void push_back(const T& v) {
-    if (size_ % kBlock == 0 && size_ / kBlock == blocks_.size()) {
-      // Default-initialised, not zeroed: untouched pages cost no memory.
-      blocks_.push_back(std::unique_ptr<T[]>(new T[kBlock]));
-    }
-    (*this)[size_++] = v;
+    const size_t b = block_of(size_);
+    if (b == blocks_.size()) blocks_.push_back(std::unique_ptr<T[]>(new T[kFirst << b]));
+    at(size_++) = v;
   }
   void truncate(size_t n) { size_ = std::min(size_, n); }
 
  private:
+  // Block b starts at element kFirst * (2^b - 1).
+  static size_t block_of(size_t i) { return std::bit_width(i / kFirst + 1) - 1; }
+  T& at(size_t i) {
+    const size_t b = block_of(i);
+    return blocks_[b][i - kFirst * ((size_t{1} << b) - 1)];
+  }
+
   std::vector<std::unique_ptr<T[]>> blocks_;
   size_t size_ = 0;
 };
@@ -278,8 +289,8 @@ class MemoryStore {
   std::unordered_map<ActorId, uint32_t, ActorHash> actor_index_;
   // Blocks of 512: small enough that a one-op log stays small even when the
   // allocator fills memory (MALLOC_PERTURB_), large enough to be cheap.
-  BlockVector<Record, 512> records_;  // index cursor-1
-  BlockVector<DepRef, 512> deps_;
+  BlockVector<Record, 16> records_;  // index cursor-1
+  BlockVector<DepRef, 16> deps_;
   ByteArena payloads_;
   std::map<std::pair<ActorId, uint64_t>, StoredChunk> chunks_;
   uint64_t cursor_ = 0;
