@@ -74,6 +74,33 @@ TEST(Codec, AckRefusesPerOpOutcomesOnBatchLevelStatus) {
   EXPECT_EQ(d.code(), Code::kMalformed);
 }
 
+// An ack's few run-length bytes may name many ids; all of its lists together
+// stay within max_ops, at the default limit as at a small one.
+TEST(Codec, AckIdsAreBoundedByMaxOpsAcrossItsLists) {
+  Ack a;
+  const uint64_t limit = Limits{}.max_ops;
+  for (uint64_t c = 1; c <= limit; ++c) a.applied.push_back({actor(1), c});
+  auto at_limit = decode_ack(encode_ack(a));
+  ASSERT_TRUE(at_limit.is_ok()) << at_limit.error().to_string();
+  EXPECT_EQ(at_limit->applied.size(), limit);
+
+  a.duplicates = {{actor(2), 1}};
+  auto over = decode_ack(encode_ack(a));
+  ASSERT_EQ(over.code(), Code::kMalformed);
+  EXPECT_NE(over.error().message.find("ack.duplicates: more than 1048576 ids"), std::string::npos)
+      << over.error().message;
+
+  Ack small;
+  small.applied = {{actor(1), 1}, {actor(1), 2}};
+  small.rejected = {{{actor(3), 4}, Code::kConflict}};
+  Limits two;
+  two.max_ops = 2;
+  auto refused = decode_ack(encode_ack(small), two);
+  ASSERT_EQ(refused.code(), Code::kMalformed);
+  EXPECT_NE(refused.error().message.find("ack.rejected: more than 2 ids"), std::string::npos)
+      << refused.error().message;
+}
+
 TEST(Codec, ChunkRoundTripAndSealRecord) {
   Chunk c{actor(4), 2, {}, {}};
   c.prev_digest[0] = 0xab;
