@@ -230,6 +230,39 @@ struct World {
   }
 };
 
+weft::Secret master_key() {
+  weft::Secret master{};
+  for (size_t i = 0; i < master.size(); ++i) master[i] = static_cast<uint8_t>(0x5a ^ i);
+  return master;
+}
+
+// The genuine tokens, the same for every input (a token is a function of
+// the key, the log id, its epoch and the scope), so they are issued once:
+// for the host's log at epoch 0 and, after a revoke, at epoch 1; for its
+// other log; and for "absent", by a host whose opener has that log.
+struct TokenSet {
+  Tokens host[2];
+  Tokens other, absent;
+};
+
+const TokenSet& token_set() {
+  static const TokenSet set = [] {
+    auto all = [](weft::Host& h, std::string_view id) {
+      return Tokens{must(h.issue(id, weft::Scope::kRead)), must(h.issue(id, weft::Scope::kAppend)),
+                    must(h.issue(id, weft::Scope::kAdmin))};
+    };
+    weft::Host issuer(master_key(), [](std::string_view) { return Log::open_memory(); });
+    TokenSet out;
+    out.host[0] = all(issuer, kHostLog);
+    out.other = all(issuer, kOtherLog);
+    out.absent = all(issuer, kAbsentLog);
+    must(issuer.revoke(kHostLog));
+    out.host[1] = all(issuer, kHostLog);
+    return out;
+  }();
+  return set;
+}
+
 int rank(SessionState s) { return static_cast<int>(s); }
 
 uint64_t saturating_add(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
@@ -744,24 +777,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   w.now = origins[(config >> 2) & 3];
   w.a = log_a();
   w.b = log_b();
-  weft::Secret master{};
-  for (size_t i = 0; i < master.size(); ++i) master[i] = static_cast<uint8_t>(0x5a ^ i);
   w.host = std::make_unique<weft::Host>(
-      master, [&w](std::string_view id) -> weft::Result<std::unique_ptr<Log>> {
+      master_key(), [&w](std::string_view id) -> weft::Result<std::unique_ptr<Log>> {
         if (id == kAbsentLog) return weft::make_error(Code::kNotFound, "fuzz: no such log");
         std::unique_ptr<Log> l = id == kHostLog ? log_b() : open_log(kActorHost);
         w.host_logs.push_back(l.get());
         return l;
       });
-  w.stale_token = must(w.host->issue(kHostLog, weft::Scope::kRead));
-  if (config & 2) must(w.host->revoke(kHostLog));
-  weft::Host twin(master, [](std::string_view) { return Log::open_memory(); });
-  for (std::string_view id : {kHostLog, kOtherLog, kAbsentLog}) {
-    weft::Host& issuer = id == kAbsentLog ? twin : *w.host;
-    w.tokens[std::string(id)] = {must(issuer.issue(id, weft::Scope::kRead)),
-                                 must(issuer.issue(id, weft::Scope::kAppend)),
-                                 must(issuer.issue(id, weft::Scope::kAdmin))};
-  }
+  const bool revoked = (config & 2) != 0;
+  if (revoked) must(w.host->revoke(kHostLog));
+  const TokenSet& t = token_set();
+  w.stale_token = t.host[0].read;
+  w.tokens[std::string(kHostLog)] = t.host[revoked ? 1 : 0];
+  w.tokens[std::string(kOtherLog)] = t.other;
+  w.tokens[std::string(kAbsentLog)] = t.absent;
   w.sides[kInitiator].options = options_of(setup, w, kInitiator);
   w.sides[kResponder].options = options_of(setup, w, kResponder);
   start(w);
