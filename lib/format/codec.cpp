@@ -363,7 +363,8 @@ Status decode_columns(const wire::OpColumns* c, const Limits& limits, std::strin
   const auto* actors = c->actors();
   const uint32_t na = actors ? actors->size() : 0;
   if (na > limits.max_actors) {
-    return malformed(Field{where, ".actors: "}.str() + std::to_string(na) + " actors, over the limit of " +
+    return malformed(std::string(where) + ".actors: " + std::to_string(na) +
+                     " actors, over the limit of " +
                      std::to_string(limits.max_actors));
   }
   WEFT_TRY(check_aligned(c->runs(), Field{where, ".runs"}));
@@ -374,9 +375,9 @@ Status decode_columns(const wire::OpColumns* c, const Limits& limits, std::strin
   RunIndex index;
   if (const auto* runs = c->runs()) {
     index.entries.reserve(runs->size());
+    const Field field{where, ".runs"};
     for (uint32_t i = 0; i < runs->size(); ++i) {
       const wire::CounterRun* r = runs->Get(i);
-      const Field field{where, ".runs"};
       if (r->actor() >= na) return malformed(field.at(i) + ".actor: index out of range");
       if (r->count() == 0) return malformed(field.at(i) + ".count: 0");
       if (r->first() == 0) return malformed(field.at(i) + ".first: counters start at 1");
@@ -403,14 +404,14 @@ Status decode_columns(const wire::OpColumns* c, const Limits& limits, std::strin
   const uint64_t payload_total = payload_size.total();
   const uint64_t payload_have = c->payloads() ? c->payloads()->size() : 0;
   if (payload_total != payload_have) {
-    return malformed(Field{where, ".payloads: "}.str() + std::to_string(payload_have) +
+    return malformed(std::string(where) + ".payloads: " + std::to_string(payload_have) +
                      " bytes, payload_size says " + std::to_string(payload_total));
   }
   const uint64_t deps_total = dep_count.total();
   const uint64_t dep_actor_n = c->dep_actor() ? c->dep_actor()->size() : 0;
   const uint64_t dep_counter_n = c->dep_counter() ? c->dep_counter()->size() : 0;
   if (deps_total != dep_actor_n || deps_total != dep_counter_n) {
-    return malformed(Field{where, ".dep_actor/dep_counter: lengths "}.str() +
+    return malformed(std::string(where) + ".dep_actor/dep_counter: lengths " +
                      std::to_string(dep_actor_n) +
                      "/" + std::to_string(dep_counter_n) + ", dep_count says " +
                      std::to_string(deps_total));
