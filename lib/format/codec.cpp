@@ -256,7 +256,8 @@ class RunReader {
   Status open(const fb::Vector<uint8_t>* v, uint64_t n, int64_t lo, int64_t hi,
               const Field& name) {
     if (v == nullptr) return Status::ok();
-    auto runs = rle::parse(std::span(v->data(), v->size()), name.base, name.leaf);
+    auto runs = rle::parse(std::span(v->data(), v->size()), name.base, name.leaf,
+                           static_cast<size_t>(n));
     WEFT_TRY(runs);
     runs_ = std::move(runs.value());
     uint64_t sum = 0;

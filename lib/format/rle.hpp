@@ -41,19 +41,22 @@ inline std::vector<uint8_t> encode(std::span<const Run> runs) {
 
 // Parses a whole column. A truncated or over-long varint, or a zero count,
 // is MALFORMED naming the column (`name` followed by `leaf`, joined only
-// for the message) and the byte offset.
+// for the message) and the byte offset. `expected_runs` bounds what is
+// reserved up front (a column of n values has at most n runs), so hostile
+// bytes cannot make it reserve more than a valid column could use.
 inline Result<std::vector<Run>> parse(std::span<const uint8_t> bytes, std::string_view name,
-                                      std::string_view leaf = {}) {
+                                      std::string_view leaf = {},
+                                      size_t expected_runs = 1024) {
   auto error = [&](const char* what, size_t at) {
     std::string message(name);
     message += leaf;
     return make_error(Code::kMalformed, message + what + std::to_string(at));
   };
   // Every run is two varints, each ending in a byte below 0x80.
+  const auto ends = static_cast<size_t>(
+      std::count_if(bytes.begin(), bytes.end(), [](uint8_t b) { return b < 0x80; }));
   std::vector<Run> runs;
-  runs.reserve(static_cast<size_t>(
-                   std::count_if(bytes.begin(), bytes.end(), [](uint8_t b) { return b < 0x80; })) /
-               2);
+  runs.reserve(std::min(ends / 2, expected_runs));
   size_t at = 0;
   auto varint = [&](uint64_t& v) -> bool {
     v = 0;

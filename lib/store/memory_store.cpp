@@ -23,7 +23,7 @@ class BlockVector {
  public:
   size_t size() const { return size_; }
   T& operator[](size_t i) { return at(i); }
-  const T& operator[](size_t i) const { return const_cast<BlockVector*>(this)->at(i); }
+  const T& operator[](size_t i) const { return at(i); }
   void push_back(const T& v) {
     const size_t b = block_of(size_);
     if (b == blocks_.size()) blocks_.push_back(std::unique_ptr<T[]>(new T[kFirst << b]));
@@ -34,7 +34,8 @@ class BlockVector {
  private:
   // Block b starts at element kFirst * (2^b - 1).
   static size_t block_of(size_t i) { return std::bit_width(i / kFirst + 1) - 1; }
-  T& at(size_t i) {
+  // Blocks own their elements; a const vector lends them out as const.
+  T& at(size_t i) const {
     const size_t b = block_of(i);
     return blocks_[b][i - kFirst * ((size_t{1} << b) - 1)];
   }
@@ -287,8 +288,10 @@ class MemoryStore {
 
   std::vector<Actor> actors_;
   std::unordered_map<ActorId, uint32_t, ActorHash> actor_index_;
-  // Blocks of 512: small enough that a one-op log stays small even when the
-  // allocator fills memory (MALLOC_PERTURB_), large enough to be cheap.
+  // First blocks of 16, doubling: a one-op log stays small even when the
+  // allocator fills memory (MALLOC_PERTURB_); the last block of a big log
+  // may be up to half unused (untouched pages cost nothing, unless the
+  // allocator fills them).
   BlockVector<Record, 16> records_;  // index cursor-1
   BlockVector<DepRef, 16> deps_;
   ByteArena payloads_;
