@@ -52,11 +52,9 @@ inline Result<std::vector<Run>> parse(std::span<const uint8_t> bytes, std::strin
     message += leaf;
     return make_error(Code::kMalformed, message + what + std::to_string(at));
   };
-  // Every run is two varints, each ending in a byte below 0x80.
-  const auto ends = static_cast<size_t>(
-      std::count_if(bytes.begin(), bytes.end(), [](uint8_t b) { return b < 0x80; }));
+  // A run takes at least two bytes.
   std::vector<Run> runs;
-  runs.reserve(std::min(ends / 2, expected_runs));
+  runs.reserve(std::min(bytes.size() / 2, expected_runs));
   size_t at = 0;
   auto varint = [&](uint64_t& v) -> bool {
     v = 0;
