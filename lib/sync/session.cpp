@@ -315,9 +315,14 @@ Status Session::start_outbound() {
     const uint64_t have = covered_.get(actor);
     if (max > have) stats_.ops_to_send += max - have;
   }
-  // The scan starts at the first op the peer lacks: never at the start of
-  // a long shared history.
-  auto first_missing = log_->first_missing(covered_);
+  // The first op neither the peer holds nor the chunk plan carries: the
+  // scan starts there, never at the start of a long shared history.
+  auto first_uncovered = [&]() -> Result<uint64_t> {
+    auto first = log_->first_missing(covered_);
+    WEFT_TRY(first);
+    return std::min(first.value(), end_cursor_ + 1);
+  };
+  auto first_missing = first_uncovered();
   WEFT_TRY(first_missing);
   // The peer's Hello decides what is sent, never the acked cursor: a peer
   // may have lost what it acknowledged (restored from a backup, a memory
@@ -325,7 +330,7 @@ Status Session::start_outbound() {
   // and then those ops are sent again. The acked cursor is a high-water
   // mark and never moves back (S09); everything before the first op the
   // peer lacks is acknowledged.
-  scan_from_ = std::min(first_missing.value(), end_cursor_ + 1);
+  scan_from_ = first_missing.value();
   if (scan_from_ - 1 > acked_cursor_) {
     acked_cursor_ = scan_from_ - 1;
     WEFT_TRY(persist(0));
@@ -334,12 +339,11 @@ Status Session::start_outbound() {
   if (!chunk_plan_.empty()) {
     // Ops inside the chunks need not be read to be skipped: batches start
     // at the first op neither the peer holds nor a chunk carries.
-    auto first_uncovered = log_->first_missing(covered_);
-    WEFT_TRY(first_uncovered);
-    const uint64_t start = std::min(first_uncovered.value(), end_cursor_ + 1);
-    if (start > scan_from_) {
-      skipped_to_ = start - 1;  // acked once the chunks are
-      scan_from_ = start;
+    auto start = first_uncovered();
+    WEFT_TRY(start);
+    if (start.value() > scan_from_) {
+      skipped_to_ = start.value() - 1;  // acked once the chunks are
+      scan_from_ = start.value();
     }
   }
   return Status::ok();
