@@ -5,6 +5,8 @@
 #include <map>
 #include <string>
 
+#include <boost/container/small_vector.hpp>
+
 #include "format/rle.hpp"
 #include "weft_generated.h"
 
@@ -12,6 +14,11 @@ namespace weft {
 namespace {
 
 namespace fb = flatbuffers;
+
+// Scratch lists that hold a typical message's worth inline: encoding or
+// decoding a small batch then allocates only its result.
+template <typename T, size_t N>
+using Small = boost::container::small_vector<T, N>;
 
 // ---------------------------------------------------------------- encoding
 
@@ -34,11 +41,11 @@ class ActorTable {
   }
   fb::Offset<fb::Vector<const wire::ActorBytes*>> build(fb::FlatBufferBuilder& fbb) const {
     if (actors_.empty()) return 0;
-    std::vector<wire::ActorBytes> v(actors_.size());
+    Small<wire::ActorBytes, kScan> v(actors_.size());
     for (size_t i = 0; i < actors_.size(); ++i) {
       std::memcpy(v[i].mutable_b()->Data(), actors_[i].bytes.data(), kActorIdSize);
     }
-    return fbb.CreateVectorOfStructs(v);
+    return fbb.CreateVectorOfStructs(v.data(), v.size());
   }
 
  private:
@@ -51,7 +58,7 @@ class ActorTable {
     }
   }
 
-  std::vector<ActorId> actors_;
+  Small<ActorId, kScan> actors_;
   std::map<ActorId, uint32_t> map_;
   uint32_t last_ = UINT32_MAX;
 };
@@ -71,18 +78,16 @@ class RunColumn {
   // An all-zero column is omitted (decoders read "absent" as zeros).
   fb::Offset<fb::Vector<uint8_t>> build(fb::FlatBufferBuilder& fbb) {
     flush();
-    return nonzero_ ? fbb.CreateVector(bytes_) : 0;
+    return nonzero_ ? fbb.CreateVector(bytes_.data(), bytes_.size()) : 0;
   }
 
  private:
   void flush() {
     if (count_ == 0) return;
-    // Most columns fit in a few dozen bytes: one allocation, not one per doubling.
-    if (bytes_.capacity() == 0) bytes_.reserve(64);
     rle::put_run(bytes_, value_, count_);
     count_ = 0;
   }
-  std::vector<uint8_t> bytes_;
+  Small<uint8_t, 64> bytes_;  // most columns fit in a few dozen bytes
   int64_t value_ = 0;
   uint64_t count_ = 0;
   bool nonzero_ = false;
@@ -101,19 +106,19 @@ class IdRuns {
     runs_.emplace_back(counter, actor, 1);
   }
   fb::Offset<fb::Vector<const wire::CounterRun*>> build(fb::FlatBufferBuilder& fbb) const {
-    return runs_.empty() ? 0 : fbb.CreateVectorOfStructs(runs_);
+    return runs_.empty() ? 0 : fbb.CreateVectorOfStructs(runs_.data(), runs_.size());
   }
 
  private:
-  std::vector<wire::CounterRun> runs_;
+  Small<wire::CounterRun, 8> runs_;
 };
 
 fb::Offset<wire::OpColumns> build_columns(fb::FlatBufferBuilder& fbb, std::span<const Op> ops) {
   ActorTable actors;
   IdRuns runs;
   RunColumn lamport, timestamp, kind, payload_size, dep_count;
-  std::vector<uint32_t> dep_actor;
-  std::vector<uint64_t> dep_counter;
+  Small<uint32_t, 32> dep_actor;
+  Small<uint64_t, 32> dep_counter;
   uint64_t prev_lamport = 0, prev_ts = 0;
   size_t payload_total = 0;
   for (const Op& op : ops) {
@@ -142,8 +147,8 @@ fb::Offset<wire::OpColumns> build_columns(fb::FlatBufferBuilder& fbb, std::span<
       dst += op.payload.size();
     }
   }
-  auto dep_counter_v = dep_counter.empty() ? 0 : fbb.CreateVector(dep_counter);
-  auto dep_actor_v = dep_actor.empty() ? 0 : fbb.CreateVector(dep_actor);
+  auto dep_counter_v = dep_counter.empty() ? 0 : fbb.CreateVector(dep_counter.data(), dep_counter.size());
+  auto dep_actor_v = dep_actor.empty() ? 0 : fbb.CreateVector(dep_actor.data(), dep_actor.size());
   auto dep_count_v = dep_count.build(fbb);
   auto payload_size_v = payload_size.build(fbb);
   auto kind_v = kind.build(fbb);
@@ -256,10 +261,8 @@ class RunReader {
   Status open(const fb::Vector<uint8_t>* v, uint64_t n, int64_t lo, int64_t hi,
               const Field& name) {
     if (v == nullptr) return Status::ok();
-    auto runs = rle::parse(std::span(v->data(), v->size()), name.base, name.leaf,
-                           static_cast<size_t>(n));
-    WEFT_TRY(runs);
-    runs_ = std::move(runs.value());
+    WEFT_TRY(rle::parse_into(std::span(v->data(), v->size()), name.base, name.leaf,
+                             static_cast<size_t>(n), runs_));
     uint64_t sum = 0;
     for (size_t i = 0; i < runs_.size(); ++i) {
       const rle::Run& r = runs_[i];
@@ -294,7 +297,7 @@ class RunReader {
   }
 
  private:
-  std::vector<rle::Run> runs_;
+  Small<rle::Run, 8> runs_;
   size_t run_ = 0;
   uint64_t used_ = 0;
 };
@@ -305,7 +308,7 @@ class RunReader {
 Status check_unique_actors(const fb::Vector<const wire::ActorBytes*>* actors,
                            const Field& where) {
   if (actors == nullptr || actors->size() < 2) return Status::ok();
-  std::vector<std::pair<std::array<uint8_t, kActorIdSize>, uint32_t>> sorted(actors->size());
+  Small<std::pair<std::array<uint8_t, kActorIdSize>, uint32_t>, 16> sorted(actors->size());
   for (uint32_t i = 0; i < actors->size(); ++i) {
     std::memcpy(sorted[i].first.data(), actors->Get(i)->b()->Data(), kActorIdSize);
     sorted[i].second = i;
@@ -334,7 +337,7 @@ struct RunIndex {
     uint64_t count;
     size_t start;  // op index of the run's first op
   };
-  std::vector<Entry> entries;
+  Small<Entry, 8> entries;
 
   void sort() {
     std::sort(entries.begin(), entries.end(), [](const Entry& x, const Entry& y) {
@@ -419,7 +422,7 @@ Status decode_columns(const wire::OpColumns* c, const Limits& limits, std::strin
   }
 
   out.resize(n);
-  std::vector<uint32_t> author(n);
+  Small<uint32_t, 64> author(n);
   const uint8_t* payload = c->payloads() ? c->payloads()->data() : nullptr;
   uint64_t prev_lamport = 0, prev_ts = 0;
   size_t dep_pos = 0;
@@ -514,13 +517,13 @@ Status decode_id_runs(const fb::Vector<const wire::CounterRun*>* runs,
 fb::Offset<fb::Vector<const wire::ClockEntry*>> build_clock(fb::FlatBufferBuilder& fbb,
                                                              const VersionVector& vv) {
   if (vv.size() == 0) return 0;
-  std::vector<wire::ClockEntry> entries(vv.size());
+  Small<wire::ClockEntry, 16> entries(vv.size());
   for (size_t i = 0; i < vv.size(); ++i) {
     std::memcpy(entries[i].mutable_actor().mutable_b()->Data(), vv.entries()[i].first.bytes.data(),
                 kActorIdSize);
     entries[i].mutate_counter(vv.entries()[i].second);
   }
-  return fbb.CreateVectorOfStructs(entries);
+  return fbb.CreateVectorOfStructs(entries.data(), entries.size());
 }
 
 Status decode_clock(const fb::Vector<const wire::ClockEntry*>* entries, const Limits& limits,
@@ -758,7 +761,7 @@ Result<Hello> decode_hello(std::span<const uint8_t> input, const Limits& limits)
 
 Bytes encode_chunks(const ChunksMessage& chunks) {
   size_t total = 0;
-  std::vector<uint32_t> sizes;
+  Small<uint32_t, 16> sizes;
   sizes.reserve(chunks.chunks.size());
   for (const Bytes& c : chunks.chunks) {
     total += c.size();
@@ -771,7 +774,7 @@ Bytes encode_chunks(const ChunksMessage& chunks) {
     if (!c.empty()) std::memcpy(dst, c.data(), c.size());
     dst += c.size();
   }
-  auto sizes_v = fbb.CreateVector(sizes);
+  auto sizes_v = fbb.CreateVector(sizes.data(), sizes.size());
   auto body = wire::CreateChunks(fbb, chunks.batch_id, chunks.seq, sizes_v, blob);
   return finish(fbb, wire::Body::Chunks, body.Union());
 }
