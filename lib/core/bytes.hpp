@@ -15,14 +15,18 @@ class ByteWriter {
     std::memcpy(out_.data() + pos_, b.data(), b.size());
     pos_ += b.size();
   }
-  void u32(uint32_t v) { le(v, 4); }
-  void u64(uint64_t v) { le(v, 8); }
+  void u32(uint32_t v) { le<4>(v); }
+  void u64(uint64_t v) { le<8>(v); }
   size_t size() const { return pos_; }
 
  private:
-  void le(uint64_t v, int n) {
-    for (int i = 0; i < n; ++i) out_[pos_ + i] = static_cast<uint8_t>(v >> (8 * i));
-    pos_ += n;
+  // A fixed count, so the loop unrolls into stores (op_hash runs it per op).
+  template <size_t N>
+  void le(uint64_t v) {
+    uint8_t b[N];
+    for (size_t i = 0; i < N; ++i) b[i] = static_cast<uint8_t>(v >> (8 * i));
+    std::memcpy(out_.data() + pos_, b, N);
+    pos_ += N;
   }
 
   std::span<uint8_t> out_;

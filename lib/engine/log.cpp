@@ -56,36 +56,47 @@ struct Log::Staging {
     const Op* op;
     Hash hash;
   };
-  std::vector<Touched> touched;
   std::vector<int32_t> slot;  // actor index -> index into touched, or -1
   std::vector<Entry> order;   // applied ops in apply order
+  std::vector<Hash> hashes;   // an apply's op hashes, by batch position
   size_t actors_before = 0;
   uint64_t cursor_before = 0;
 
-  // Empties every list but keeps its capacity: one Staging serves every call.
+  // Empties every list but keeps its capacity, and the touched entries'
+  // own lists: one Staging serves every call without allocating.
   void reset(size_t actors, uint64_t cursor) {
-    for (const Touched& t : touched) slot[t.actor] = -1;
-    touched.clear();
+    for (const Touched& t : touched()) slot[t.actor] = -1;
+    used_ = 0;
     order.clear();
     actors_before = actors;
     cursor_before = cursor;
   }
 
+  std::span<const Touched> touched() const { return std::span(touched_).first(used_); }
+
   Touched& touch(uint32_t actor, const std::vector<ActorState>& actors) {
     if (slot.size() <= actor) slot.resize(actor + 1, -1);
     if (slot[actor] < 0) {
-      slot[actor] = static_cast<int32_t>(touched.size());
-      touched.push_back(Touched{actor, actors[actor], {}});
+      slot[actor] = static_cast<int32_t>(used_);
+      if (used_ == touched_.size()) touched_.emplace_back();
+      Touched& t = touched_[used_++];
+      t.actor = actor;
+      t.saved = actors[actor];
+      t.staged.clear();
     }
-    return touched[slot[actor]];
+    return touched_[slot[actor]];
   }
   // The staged op (actor, counter), or nullptr if it was committed before.
   const Entry* staged(uint32_t actor, uint64_t counter) const {
     if (actor >= slot.size() || slot[actor] < 0) return nullptr;
-    const Touched& t = touched[slot[actor]];
+    const Touched& t = touched_[slot[actor]];
     if (counter <= t.saved.max_counter) return nullptr;
     return &order[t.staged[counter - t.saved.max_counter - 1]];
   }
+
+ private:
+  std::vector<Touched> touched_;  // the first used_ are this call's
+  size_t used_ = 0;
 };
 
 Log::Log(std::unique_ptr<LogStore> store, LogOptions options, ActorId actor)
@@ -254,7 +265,7 @@ Status Log::write_staged(Staging& st, StoreTxn& txn) {
   for (size_t i = 0; i < st.order.size(); ++i) {
     WEFT_TRY(txn.put_op(*st.order[i].op, st.order[i].hash, st.cursor_before + i + 1));
   }
-  for (const Staging::Touched& t : st.touched) {
+  for (const Staging::Touched& t : st.touched()) {
     if (!(actors_[t.actor] == t.saved)) WEFT_TRY(txn.put_actor(actors_[t.actor]));
   }
   return txn.put_header(cursor_, epoch_);
@@ -262,7 +273,7 @@ Status Log::write_staged(Staging& st, StoreTxn& txn) {
 
 void Log::rollback(Staging& st) {
   reload_ = true;
-  for (const Staging::Touched& t : st.touched) {
+  for (const Staging::Touched& t : st.touched()) {
     if (t.actor < st.actors_before) actors_[t.actor] = t.saved;
   }
   if (actors_.size() > st.actors_before) {
@@ -296,10 +307,10 @@ Result<Ack> Log::apply_locked(const Batch& batch) {
     ack.status = batch.epoch < epoch_ ? Code::kStaleEpoch : Code::kPermissionDenied;
     return ack;
   }
-  std::vector<Hash> hashes(batch.ops.size());
-  for (size_t i = 0; i < batch.ops.size(); ++i) hashes[i] = op_hash(batch.ops[i]);
-
   Staging& st = fresh_staging();
+  std::vector<Hash>& hashes = st.hashes;
+  hashes.resize(batch.ops.size());
+  for (size_t i = 0; i < batch.ops.size(); ++i) hashes[i] = op_hash(batch.ops[i]);
   ack.applied.reserve(batch.ops.size());
 
   // Rule 3: a failed compare-and-append applies nothing; duplicates and
@@ -637,6 +648,7 @@ Result<Hash> Log::digest() {
 template <typename F>
 Status Log::scan_locked(uint64_t from, F&& each) {
   std::vector<StoredOp> page;
+  if (from <= cursor_) page.reserve(std::min<uint64_t>(kPage, cursor_ - from + 1));
   while (from <= cursor_) {
     page.clear();
     WEFT_TRY(store_->read_range(from, static_cast<size_t>(std::min<uint64_t>(kPage, cursor_ - from + 1)),
