@@ -232,6 +232,26 @@ class MemoryStore {
 
   uint64_t generation() const { return generation_; }
 
+  // An independent store holding what this one has committed. Payloads are
+  // copied into the new store's arena (records point into their own).
+  std::shared_ptr<MemoryStore> copy() const {
+    auto c = std::make_shared<MemoryStore>();
+    c->actors_ = actors_;
+    c->actor_index_ = actor_index_;
+    for (size_t i = 0; i < records_.size(); ++i) {
+      Record r = records_[i];
+      r.payload = c->payloads_.add(std::span(r.payload, r.payload_len));
+      c->records_.push_back(r);
+    }
+    for (size_t i = 0; i < deps_.size(); ++i) c->deps_.push_back(deps_[i]);
+    c->chunks_ = chunks_;
+    c->cursor_ = cursor_;
+    c->epoch_ = epoch_;
+    c->local_actor_ = local_actor_;
+    c->peers_ = peers_;
+    return c;
+  }
+
   Status corrupt_chunk(const ActorId& actor, uint64_t index, size_t offset, uint8_t mask) {
     auto it = chunks_.find({actor, index});
     if (it == chunks_.end()) return make_error(Code::kNotFound, "no such chunk");
@@ -403,6 +423,12 @@ Result<std::unique_ptr<LogStore>> memory_store_share(LogStore& store) {
   auto* m = dynamic_cast<MemoryHandle*>(&store);
   if (m == nullptr) return make_error(Code::kInvalidArgument, "not a memory store");
   return std::unique_ptr<LogStore>(std::make_unique<MemoryHandle>(m->shared()));
+}
+
+Result<std::unique_ptr<LogStore>> memory_store_copy(LogStore& store) {
+  auto* m = dynamic_cast<MemoryHandle*>(&store);
+  if (m == nullptr) return make_error(Code::kInvalidArgument, "not a memory store");
+  return std::unique_ptr<LogStore>(std::make_unique<MemoryHandle>(m->shared()->copy()));
 }
 
 Status memory_store_corrupt_chunk(LogStore& store, const ActorId& actor, uint64_t index,

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "test_util.hpp"
+#include "weft/sqlite_store.hpp"
 
 namespace weft {
 namespace {
@@ -192,6 +193,57 @@ TEST(Log, AppendManyOfNothingWritesNothing) {
   ASSERT_TRUE(ids.is_ok());
   EXPECT_TRUE(ids->empty());
   EXPECT_EQ(log->cursor(), 0u);
+}
+
+// A copy of a memory store is a fork: it starts with everything the
+// original committed and the two move on independently.
+TEST(Log, MemoryStoreCopyForksEverythingCommitted) {
+  auto a = memory_log(1);
+  auto b = memory_log(2);
+  testing::append_n(*a, 3, "a");
+  testing::append_n(*b, 2, "b");
+  ASSERT_TRUE(a->merge_from(*b).is_ok());
+  testing::append_n(*a, 2, "a-after-b");
+  ASSERT_TRUE(a->seal(actor(1), 3).is_ok());
+  ASSERT_TRUE(a->bump_epoch().is_ok());
+  ASSERT_TRUE(a->record_peer("p", PeerState{4, 1, 99}).is_ok());
+
+  auto copied = memory_store_copy(a->store_for_testing());
+  ASSERT_TRUE(copied.is_ok());
+  auto fork = Log::open(std::move(copied.value()));
+  ASSERT_TRUE(fork.is_ok());
+  Log& f = *fork.value();
+  EXPECT_EQ(f.actor(), a->actor());  // the stored writer id came along
+  EXPECT_EQ(f.cursor(), a->cursor());
+  EXPECT_EQ(f.epoch(), a->epoch());
+  EXPECT_EQ(f.version_vector(), a->version_vector());
+  EXPECT_EQ(f.heads(), a->heads());
+  EXPECT_EQ(f.digest().value(), a->digest().value());
+  EXPECT_EQ(f.canonical_order().value(), a->canonical_order().value());
+  EXPECT_EQ(f.read(1, 100).value().size(), 7u);
+  EXPECT_EQ(f.get_chunk(actor(1), 0).value().bytes, a->get_chunk(actor(1), 0).value().bytes);
+  EXPECT_EQ(f.peer("p").value(), (PeerState{4, 1, 99}));
+  auto report = f.verify();
+  ASSERT_TRUE(report.is_ok()) << report.error().to_string();
+  EXPECT_EQ(report->ops, 7u);
+  EXPECT_EQ(report->chunks, 1u);
+
+  // Independent from here on: each append is seen by its own log only.
+  const Hash before = a->digest().value();
+  testing::append_n(f, 1, "fork");
+  EXPECT_EQ(a->cursor(), 7u);
+  EXPECT_EQ(a->digest().value(), before);
+  testing::append_n(*a, 2, "original");
+  EXPECT_EQ(f.cursor(), 8u);
+  EXPECT_EQ(a->cursor(), 9u);
+  EXPECT_TRUE(f.verify().is_ok());
+  EXPECT_TRUE(a->verify().is_ok());
+}
+
+TEST(Log, MemoryStoreCopyRefusesOtherStores) {
+  auto sqlite = open_sqlite_store(":memory:");
+  ASSERT_TRUE(sqlite.is_ok());
+  EXPECT_EQ(memory_store_copy(*sqlite.value()).code(), Code::kInvalidArgument);
 }
 
 // Refused ops from unknown actors used to be interned anyway: a peer could
