@@ -175,10 +175,13 @@ class Log {
   void rollback(Staging& st);
   Result<Ack> apply_locked(const Batch& batch);
   Result<uint64_t> first_missing_locked(const VersionVector& peer);
-  // Calls `each(StoredOp&)` for every op from cursor `from` to the end, in
-  // cursor order; CORRUPT at the first cursor the store does not hold.
-  template <typename F>
-  Status scan_locked(uint64_t from, F&& each);
+  // Calls `each(T&)` for every op from cursor `from` to the end, in cursor
+  // order, reading pages with `read` (LogStore::read_range for whole ops,
+  // read_range_keys for keys); CORRUPT at the first cursor the store does
+  // not hold.
+  template <typename T, typename F>
+  Status scan_locked(uint64_t from, Status (LogStore::*read)(uint64_t, size_t, std::vector<T>&),
+                     F&& each);
   Status check_limits(const Op& op, const char* where) const;
   Staging& fresh_staging();
   Result<SealRecord> seal_locked(const ActorId& actor, uint64_t last,

@@ -55,6 +55,17 @@ struct OpMeta {
   uint64_t cursor = 0;
 };
 
+// An op's identity, lamport, hash and cursor: what the digest and the
+// canonical order read, without the op's payload and dependencies.
+struct OpKey {
+  OpId id;
+  uint64_t lamport = 0;
+  Hash hash{};
+  uint64_t cursor = 0;
+
+  bool operator==(const OpKey&) const = default;
+};
+
 // What a log remembers about one sync peer: the outbox's durable state
 // (docs/sync.md). Peers are named by the application.
 struct PeerState {
@@ -112,6 +123,24 @@ class LogStore {
   virtual Status read_actor(const ActorId& actor, uint64_t first, size_t max,
                             std::vector<StoredOp>& out) = 0;
   virtual Result<std::optional<StoredChunk>> get_chunk(const ActorId& actor, uint64_t index) = 0;
+
+  // read_range and read_actor as keys: the same ops in the same order,
+  // without payloads and dependencies. The defaults read whole ops (and so
+  // check them as read_range does); an adapter that can answer from its
+  // index alone may override them.
+  virtual Status read_range_keys(uint64_t from, size_t max, std::vector<OpKey>& out) {
+    std::vector<StoredOp> ops;
+    WEFT_TRY(read_range(from, max, ops));
+    for (const StoredOp& s : ops) out.push_back({s.op.id, s.op.lamport, s.hash, s.cursor});
+    return Status::ok();
+  }
+  virtual Status read_actor_keys(const ActorId& actor, uint64_t first, size_t max,
+                                 std::vector<OpKey>& out) {
+    std::vector<StoredOp> ops;
+    WEFT_TRY(read_actor(actor, first, max, ops));
+    for (const StoredOp& s : ops) out.push_back({s.op.id, s.op.lamport, s.hash, s.cursor});
+    return Status::ok();
+  }
 
   // The store's own structural check, run by Log::verify before it walks
   // the ops (SQLite: PRAGMA integrity_check). CORRUPT naming what is wrong.

@@ -619,19 +619,20 @@ Result<Hash> Log::digest() {
   crypto_generichash_blake2b_init_salt_personal(&st, nullptr, 0, kHashSize, nullptr,
                                                 kDigestPersonal);
   std::vector<uint8_t> entry;
-  std::vector<StoredOp> page;
+  std::vector<OpKey> page;
   for (const auto& [id, i] : actor_index_) {
     ActorState& a = actors_[i];
     // The chain is extended lazily: appends and applies never pay for it.
     while (a.chain_upto < a.max_counter) {
       page.clear();
-      WEFT_TRY(store_->read_actor(a.actor, a.chain_upto + 1,
-                                  std::min<uint64_t>(kPage, a.max_counter - a.chain_upto), page));
+      WEFT_TRY(store_->read_actor_keys(a.actor, a.chain_upto + 1,
+                                       std::min<uint64_t>(kPage, a.max_counter - a.chain_upto),
+                                       page));
       if (page.empty()) {
         return make_error(Code::kCorrupt, "store: actor " + a.actor.hex() + " has no op " +
                                               std::to_string(a.chain_upto + 1));
       }
-      for (const StoredOp& s : page) a.chain = chain_step(a.chain, s.hash);
+      for (const OpKey& k : page) a.chain = chain_step(a.chain, k.hash);
       a.chain_upto += page.size();
     }
     if (a.max_counter == 0) continue;
@@ -645,14 +646,15 @@ Result<Hash> Log::digest() {
   return out;
 }
 
-template <typename F>
-Status Log::scan_locked(uint64_t from, F&& each) {
-  std::vector<StoredOp> page;
+template <typename T, typename F>
+Status Log::scan_locked(uint64_t from,
+                        Status (LogStore::*read)(uint64_t, size_t, std::vector<T>&), F&& each) {
+  std::vector<T> page;
   if (from <= cursor_) page.reserve(std::min<uint64_t>(kPage, cursor_ - from + 1));
   while (from <= cursor_) {
     page.clear();
-    WEFT_TRY(store_->read_range(from, static_cast<size_t>(std::min<uint64_t>(kPage, cursor_ - from + 1)),
-                                page));
+    WEFT_TRY(((*store_).*read)(from, static_cast<size_t>(std::min<uint64_t>(kPage, cursor_ - from + 1)),
+                               page));
     // A damaged file may claim more ops than it holds: stop at the first
     // one missing instead of paging on through an empty range.
     if (page.empty() || page.front().cursor != from) {
@@ -682,7 +684,8 @@ Result<std::vector<OpId>> Log::canonical_order() {
     }
   };
   std::vector<Key> keys;
-  WEFT_TRY(scan_locked(1, [&](StoredOp& s) { keys.push_back({s.op.lamport, s.op.id}); }));
+  WEFT_TRY(scan_locked(1, &LogStore::read_range_keys,
+                       [&](OpKey& k) { keys.push_back({k.lamport, k.id}); }));
   std::sort(keys.begin(), keys.end());
   std::vector<OpId> out;
   out.reserve(keys.size());
@@ -724,7 +727,7 @@ Result<std::vector<Batch>> Log::diff(const VersionVector& peer, const DiffOption
   ActorId last_actor;
   uint64_t last_have = 0;
   bool have_last = false;
-  WEFT_TRY(scan_locked(start.value(), [&](StoredOp& s) {
+  WEFT_TRY(scan_locked(start.value(), &LogStore::read_range, [&](StoredOp& s) {
     if (!have_last || s.op.id.actor != last_actor) {
       last_actor = s.op.id.actor;
       last_have = peer.get(last_actor);
@@ -965,7 +968,7 @@ Result<VerifyReport> Log::verify() {
   // every op: content matches its hash, and sits where the actor state says.
   WEFT_TRY(store_->check_integrity());
   std::optional<Error> bad;
-  WEFT_TRY(scan_locked(1, [&](StoredOp& s) {
+  WEFT_TRY(scan_locked(1, &LogStore::read_range, [&](StoredOp& s) {
     if (!bad && op_hash(s.op) != s.hash) {
       bad = make_error(Code::kCorrupt, "op " + s.op.id.to_string() + " at cursor " +
                                            std::to_string(s.cursor) +

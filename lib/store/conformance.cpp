@@ -265,16 +265,36 @@ void range_read_ordering(const BackendFactory& factory) {
              "op " + s.op.id.to_string() + " precedes its dependency " + d.to_string());
     }
   }
+  // Keys are the same ops, in the same order, paged the same way.
+  auto key_of = [](const StoredOp& s) { return OpKey{s.op.id, s.op.lamport, s.hash, s.cursor}; };
+  std::vector<OpKey> keys;
+  for (uint64_t from = 1; from <= n; from += 7) must(store->read_range_keys(from, 7, keys), "read range keys");
+  expect(keys.size() == all.size(), "read_range_keys found " + std::to_string(keys.size()) +
+                                        " ops, read_range " + std::to_string(all.size()));
+  for (size_t i = 0; i < keys.size() && i < all.size(); ++i) {
+    expect(keys[i] == key_of(all[i]), "read_range_keys differs from read_range at cursor " +
+                                          std::to_string(i + 1));
+  }
   for (uint8_t p = 1; p <= 4; ++p) {
     std::vector<StoredOp> mine;
     must(store->read_actor(actor_n(p), 1, SIZE_MAX, mine), "read actor");
     for (size_t i = 0; i < mine.size(); ++i) {
       expect(mine[i].op.id.counter == i + 1, "read_actor out of order for actor " + std::to_string(p));
     }
+    std::vector<OpKey> mine_keys;
+    must(store->read_actor_keys(actor_n(p), 2, SIZE_MAX, mine_keys), "read actor keys");
+    expect(mine_keys.size() + 1 == mine.size(), "read_actor_keys from counter 2 found " +
+                                                    std::to_string(mine_keys.size()) + " ops");
+    for (size_t i = 0; i < mine_keys.size() && i + 1 < mine.size(); ++i) {
+      expect(mine_keys[i] == key_of(mine[i + 1]), "read_actor_keys differs from read_actor for actor " +
+                                                      std::to_string(p));
+    }
   }
   std::vector<StoredOp> past;
   must(store->read_range(n + 1, 10, past), "read past the end");
   expect(past.empty(), "read past the end returned ops");
+  must(store->read_range_keys(n + 1, 10, keys), "read keys past the end");
+  expect(keys.size() == all.size(), "read keys past the end returned ops");
 }
 
 void durability(const BackendFactory& factory) {

@@ -208,14 +208,23 @@ class MemoryStore {
 
   Status read_actor(const ActorId& actor, uint64_t first, size_t max,
                     std::vector<StoredOp>& out) {
-    auto it = actor_index_.find(actor);
-    if (it == actor_index_.end() || first == 0) return Status::ok();
-    const auto& cursors = actors_[it->second].cursors;
-    for (uint64_t c = first; c <= cursors.size() && max > 0; ++c, --max) {
-      uint64_t cur = uint64_t{cursors[c - 1]} + 1;
-      out.push_back(to_stored(records_[cur - 1], cur));
+    return each_of_actor(actor, first, max,
+                         [&](uint64_t cur) { out.push_back(to_stored(records_[cur - 1], cur)); });
+  }
+
+  // The keys come straight from the records: nothing is copied but them.
+  Status read_range_keys(uint64_t from, size_t max, std::vector<OpKey>& out) {
+    if (from == 0) from = 1;
+    for (uint64_t c = from; c <= records_.size() && max > 0; ++c, --max) {
+      out.push_back(to_key(records_[c - 1], c));
     }
     return Status::ok();
+  }
+
+  Status read_actor_keys(const ActorId& actor, uint64_t first, size_t max,
+                         std::vector<OpKey>& out) {
+    return each_of_actor(actor, first, max,
+                         [&](uint64_t cur) { out.push_back(to_key(records_[cur - 1], cur)); });
   }
 
   Result<std::optional<StoredChunk>> get_chunk(const ActorId& actor, uint64_t index) {
@@ -289,6 +298,22 @@ class MemoryStore {
     return uint64_t{actors_[actor_index_.at(id.actor)].cursors[id.counter - 1]} + 1;
   }
 
+  // Calls each(cursor) for the ops of `actor` from counter `first`, at most `max`.
+  template <typename F>
+  Status each_of_actor(const ActorId& actor, uint64_t first, size_t max, F&& each) const {
+    auto it = actor_index_.find(actor);
+    if (it == actor_index_.end() || first == 0) return Status::ok();
+    const auto& cursors = actors_[it->second].cursors;
+    for (uint64_t c = first; c <= cursors.size() && max > 0; ++c, --max) {
+      each(uint64_t{cursors[c - 1]} + 1);
+    }
+    return Status::ok();
+  }
+
+  OpKey to_key(const Record& r, uint64_t cursor) const {
+    return OpKey{OpId{actors_[r.actor].state.actor, r.counter}, r.lamport, r.hash, cursor};
+  }
+
   StoredOp to_stored(const Record& r, uint64_t cursor) const {
     StoredOp s;
     s.op.id = OpId{actors_[r.actor].state.actor, r.counter};
@@ -342,6 +367,13 @@ class MemoryHandle final : public LogStore {
   Status read_actor(const ActorId& actor, uint64_t first, size_t max,
                     std::vector<StoredOp>& out) override {
     return store_->read_actor(actor, first, max, out);
+  }
+  Status read_range_keys(uint64_t from, size_t max, std::vector<OpKey>& out) override {
+    return store_->read_range_keys(from, max, out);
+  }
+  Status read_actor_keys(const ActorId& actor, uint64_t first, size_t max,
+                         std::vector<OpKey>& out) override {
+    return store_->read_actor_keys(actor, first, max, out);
   }
   Result<std::optional<StoredChunk>> get_chunk(const ActorId& actor, uint64_t index) override {
     return store_->get_chunk(actor, index);
