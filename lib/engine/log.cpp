@@ -59,6 +59,8 @@ struct Log::Staging {
   std::vector<int32_t> slot;  // actor index -> index into touched, or -1
   std::vector<Entry> order;   // applied ops in apply order
   std::vector<Hash> hashes;   // an apply's op hashes, by batch position
+  std::vector<Code> outcomes; // an apply's decisions, by batch position (kOk: applied or held)
+  std::vector<bool> applied;  // by batch position, for kOk outcomes
   size_t actors_before = 0;
   uint64_t cursor_before = 0;
 
@@ -311,7 +313,6 @@ Result<Ack> Log::apply_locked(const Batch& batch) {
   std::vector<Hash>& hashes = st.hashes;
   hashes.resize(batch.ops.size());
   for (size_t i = 0; i < batch.ops.size(); ++i) hashes[i] = op_hash(batch.ops[i]);
-  ack.applied.reserve(batch.ops.size());
 
   // Rule 3: a failed compare-and-append applies nothing; duplicates and
   // conflicts are still reported as such.
@@ -335,20 +336,34 @@ Result<Ack> Log::apply_locked(const Batch& batch) {
     return ack;
   }
 
+  // Every op is decided first, so the ack's lists are allocated once, at
+  // their sizes.
+  st.outcomes.resize(batch.ops.size());
+  st.applied.assign(batch.ops.size(), false);
+  size_t applied = 0, rejected = 0;
   for (size_t i = 0; i < batch.ops.size(); ++i) {
-    const Op& op = batch.ops[i];
-    size_t before = st.order.size();
-    auto code = stage(st, op, hashes[i]);
+    const size_t before = st.order.size();
+    auto code = stage(st, batch.ops[i], hashes[i]);
     if (!code) {
       rollback(st);
       return code.error();
     }
-    if (code.value() != Code::kOk) {
-      ack.rejected.push_back({op.id, code.value()});
-    } else if (st.order.size() > before) {
-      ack.applied.push_back(op.id);
+    st.outcomes[i] = code.value();
+    st.applied[i] = st.order.size() > before;
+    applied += st.applied[i];
+    rejected += code.value() != Code::kOk;
+  }
+  ack.applied.reserve(applied);
+  ack.duplicates.reserve(batch.ops.size() - applied - rejected);
+  ack.rejected.reserve(rejected);
+  for (size_t i = 0; i < batch.ops.size(); ++i) {
+    const OpId& id = batch.ops[i].id;
+    if (st.outcomes[i] != Code::kOk) {
+      ack.rejected.push_back({id, st.outcomes[i]});
+    } else if (st.applied[i]) {
+      ack.applied.push_back(id);
     } else {
-      ack.duplicates.push_back(op.id);
+      ack.duplicates.push_back(id);
     }
   }
   if (!st.order.empty()) {
