@@ -166,9 +166,14 @@ size_t size_hint(std::span<const Op> ops) {
   return n;
 }
 
-Bytes finish(fb::FlatBufferBuilder& fbb, wire::Body type, fb::Offset<void> body) {
+// Completes the message in `fbb`; its bytes are then fbb's buffer.
+void finish_in(fb::FlatBufferBuilder& fbb, wire::Body type, fb::Offset<void> body) {
   auto msg = wire::CreateMessage(fbb, kFormatVersion, type, body);
   fbb.Finish(msg, wire::MessageIdentifier());
+}
+
+Bytes finish(fb::FlatBufferBuilder& fbb, wire::Body type, fb::Offset<void> body) {
+  finish_in(fbb, type, body);
   return Bytes(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
 }
 
@@ -641,7 +646,10 @@ Result<Ack> decode_ack(std::span<const uint8_t> input, const Limits& limits) {
   });
 }
 
-Result<Bytes> encode_chunk(const Chunk& chunk) {
+namespace {
+
+// Encodes `chunk` into `fbb` (which then holds the message's bytes).
+Status build_chunk(fb::FlatBufferBuilder& fbb, const Chunk& chunk) {
   if (chunk.ops.empty()) return make_error(Code::kInvalidArgument, "chunk: no ops");
   for (size_t i = 0; i < chunk.ops.size(); ++i) {
     const OpId& id = chunk.ops[i].id;
@@ -652,12 +660,20 @@ Result<Bytes> encode_chunk(const Chunk& chunk) {
                             chunk.actor.hex());
     }
   }
-  fb::FlatBufferBuilder fbb(size_hint(chunk.ops));
   auto cols = build_columns(fbb, chunk.ops);
   wire::Digest prev;
   std::memcpy(prev.mutable_b()->Data(), chunk.prev_digest.data(), kHashSize);
   auto body = wire::CreateChunk(fbb, chunk.index, &prev, cols);
-  return finish(fbb, wire::Body::Chunk, body.Union());
+  finish_in(fbb, wire::Body::Chunk, body.Union());
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<Bytes> encode_chunk(const Chunk& chunk) {
+  fb::FlatBufferBuilder fbb(size_hint(chunk.ops));
+  WEFT_TRY(build_chunk(fbb, chunk));
+  return Bytes(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
 }
 
 Result<Chunk> decode_chunk(std::span<const uint8_t> input, const Limits& limits) {
@@ -676,9 +692,10 @@ Result<Chunk> decode_chunk(std::span<const uint8_t> input, const Limits& limits)
     }
     WEFT_TRY(decode_columns(c->ops(), limits, "chunk.ops", out.ops));
     out.actor = out.ops.front().id.actor;
-    auto again = encode_chunk(out);
-    if (!again || again.value().size() != bytes.size() ||
-        !std::equal(bytes.begin(), bytes.end(), again.value().begin())) {
+    // Chunks have one byte form: encoding the content must give the bytes back.
+    fb::FlatBufferBuilder again(size_hint(out.ops));
+    if (!build_chunk(again, out) || again.GetSize() != bytes.size() ||
+        !std::equal(bytes.begin(), bytes.end(), again.GetBufferPointer())) {
       return malformed("chunk: bytes are not the canonical encoding of their content");
     }
     return out;
