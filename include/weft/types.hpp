@@ -2,8 +2,10 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <compare>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <string>
@@ -22,15 +24,37 @@ using Hash = std::array<uint8_t, kHashSize>;
 
 // One writer: a device, a process, an ingest source.
 struct ActorId {
+  static_assert(kActorIdSize == 16, "compared as two 8-byte words");
   std::array<uint8_t, kActorIdSize> bytes{};
 
-  auto operator<=>(const ActorId&) const = default;
-  bool operator==(const ActorId&) const = default;
+  // Byte order, compared as two 8-byte words: actor ids are compared on
+  // every lookup, and a byte-array compare is a call to memcmp.
+  friend bool operator==(const ActorId& a, const ActorId& b) {
+    return a.word(0) == b.word(0) && a.word(1) == b.word(1);
+  }
+  friend std::strong_ordering operator<=>(const ActorId& a, const ActorId& b) {
+    const uint64_t a0 = a.big_endian_word(0), b0 = b.big_endian_word(0);
+    if (a0 != b0) return a0 <=> b0;
+    return a.big_endian_word(1) <=> b.big_endian_word(1);
+  }
 
   std::string hex() const;
   static Result<ActorId> from_hex(std::string_view hex);
   // 16 bytes from the operating system's CSPRNG.
   static ActorId random();
+
+ private:
+  uint64_t word(size_t i) const {
+    uint64_t w;
+    std::memcpy(&w, bytes.data() + 8 * i, sizeof w);
+    return w;
+  }
+  // Bytes 8i..8i+7 as a big-endian number: these compare as the bytes do.
+  uint64_t big_endian_word(size_t i) const {
+    const uint64_t w = word(i);
+    if constexpr (std::endian::native == std::endian::little) return __builtin_bswap64(w);
+    return w;
+  }
 };
 
 // (actor, counter): counters start at 1 and are contiguous per actor.

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "test_util.hpp"
 
 namespace weft {
@@ -16,6 +18,31 @@ TEST(ActorId, HexRoundTripAndErrors) {
   EXPECT_EQ(ActorId::from_hex("abc").code(), Code::kInvalidArgument);
   EXPECT_EQ(ActorId::from_hex(std::string(32, 'g')).code(), Code::kInvalidArgument);
   EXPECT_NE(ActorId::random(), ActorId::random());
+}
+
+// Actor ids order as their bytes do (the wire format and every sorted list
+// rely on it); the comparison reads them as two words.
+TEST(ActorId, OrdersAsItsBytes) {
+  std::vector<ActorId> ids;
+  for (int i = 0; i < 64; ++i) ids.push_back(ActorId::random());
+  // Ids that differ in one byte only, in each position, high bit and low.
+  for (size_t at = 0; at < kActorIdSize; ++at) {
+    for (uint8_t v : {uint8_t{0x00}, uint8_t{0x01}, uint8_t{0x7f}, uint8_t{0x80}, uint8_t{0xff}}) {
+      ActorId a = actor(0x42);
+      a.bytes[at] = v;
+      ids.push_back(a);
+    }
+  }
+  ids.push_back(ids.front());  // and one equal pair
+  for (const ActorId& a : ids) {
+    for (const ActorId& b : ids) {
+      const bool less = std::lexicographical_compare(a.bytes.begin(), a.bytes.end(),
+                                                     b.bytes.begin(), b.bytes.end());
+      ASSERT_EQ(a < b, less) << a.hex() << " < " << b.hex();
+      ASSERT_EQ(a == b, a.bytes == b.bytes) << a.hex() << " == " << b.hex();
+      ASSERT_EQ(a > b, !less && a.bytes != b.bytes) << a.hex() << " > " << b.hex();
+    }
+  }
 }
 
 TEST(NormalizeDeps, KeepsHighestPerForeignActorSorted) {
