@@ -243,8 +243,9 @@ struct Replica {
   }
 };
 
-// Applies `batch` and checks the ack against the log before and after it.
-Ack deliver(Log& log, const Batch& batch) {
+// Applies `batch` and checks the ack against the log before and after it;
+// `held`, if given, receives the log's version vector after it.
+Ack deliver(Log& log, const Batch& batch, VersionVector* held = nullptr) {
   const VersionVector before = log.version_vector();
   const uint64_t cursor_before = log.cursor();
   auto result = log.apply(batch);
@@ -256,7 +257,7 @@ Ack deliver(Log& log, const Batch& batch) {
                   batch.ops.size());
   WEFT_FUZZ_CHECK(ack.cursor == cursor_before + ack.applied.size());
   WEFT_FUZZ_CHECK(log.cursor() == ack.cursor);
-  const VersionVector after = log.version_vector();
+  VersionVector after = log.version_vector();
   WEFT_FUZZ_CHECK(after.total() == log.cursor());
 
   // The ack names exactly the batch's ids, each once per copy sent. (Lists
@@ -281,6 +282,7 @@ Ack deliver(Log& log, const Batch& batch) {
   std::sort(answered.begin(), answered.end());
   WEFT_FUZZ_CHECK(sent == answered);
   for (const weft::Rejection& r : ack.rejected) WEFT_FUZZ_CHECK(r.code != Code::kOk);
+  if (held != nullptr) *held = std::move(after);
   return std::move(result).value();
 }
 
@@ -288,14 +290,15 @@ void deliver_honest(Input& in, Replica& r, Batch batch, const std::vector<Op>& h
                     const Positions& index) {
   batch.epoch = r.epoch;
   if (in.flag()) batch.expected_cursor = r.log->cursor();  // a correct one changes nothing
-  const Ack ack = deliver(*r.log, batch);
+  VersionVector held;
+  const Ack ack = deliver(*r.log, batch, &held);
   for (const weft::Rejection& rej : ack.rejected) {
     WEFT_FUZZ_CHECK(rej.code == Code::kMissingDependency);
     r.set_pending(index(rej.id), true);
   }
   // What was applied or held is no longer pending (a later copy in the same
   // batch may have been applied after an earlier copy was refused).
-  if (r.pending_count > 0) r.settle(r.log->version_vector(), honest);
+  r.settle(held, honest);
 }
 
 // Splits `ops` into batches of 1..kMaxBatch ops.
