@@ -9,8 +9,8 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <type_traits>
 #include <span>
+#include <type_traits>
 #include <vector>
 
 #include "fuzz_support.hpp"
@@ -232,8 +232,13 @@ struct Replica {
   size_t pending_count = 0;
 
   void set_pending(size_t i, bool on) {
-    if (pending[i] != on) pending_count += on ? 1 : size_t(-1);
+    if (pending[i] == on) return;
     pending[i] = on;
+    if (on) {
+      ++pending_count;
+    } else {
+      --pending_count;
+    }
   }
   // Clears what `held` (the log's version vector) covers.
   void settle(const VersionVector& held, const std::vector<Op>& honest) {

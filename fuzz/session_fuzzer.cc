@@ -145,7 +145,7 @@ std::unique_ptr<Log> log_b() {
 
 // Each input starts from copies of logs built once (memory_store_copy): a
 // copy is the same log, and building A and B through appends, a merge and
-// seals was a tenth of an input's time.
+// seals was an eighth of an input's time.
 std::unique_ptr<Log> fork(Log& prepared, uint8_t who) {
   weft::LogOptions o;
   o.actor = actor(who);
