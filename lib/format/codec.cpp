@@ -335,34 +335,83 @@ ActorId actor_at(const fb::Vector<const wire::ActorBytes*>* actors, uint32_t i) 
 }
 
 // Where each (actor, counter) sits in a batch, for in-batch lamport checks.
-struct RunIndex {
-  struct Entry {
+// Runs normally cover disjoint counters and the lookup is a search over
+// runs. A batch that repeats an id has overlapping runs; then every op gets
+// its own entry and a repeated id keeps the occurrence with the highest
+// lamport, so a dependency is checked against all of its occurrences and
+// the verdict does not depend on which copy a search happens to meet.
+class RunIndex {
+ public:
+  struct Run {
     uint32_t actor;
     uint64_t first;
     uint64_t count;
     size_t start;  // op index of the run's first op
   };
-  Small<Entry, 8> entries;
 
-  void sort() {
-    std::sort(entries.begin(), entries.end(), [](const Entry& x, const Entry& y) {
+  void reserve(size_t runs) { runs_.reserve(runs); }
+  void add(const Run& r) { runs_.push_back(r); }
+
+  // Call once the ops are decoded: `author[i]` is op i's actor index.
+  void build(std::span<const Op> ops, std::span<const uint32_t> author) {
+    std::sort(runs_.begin(), runs_.end(), [](const Run& x, const Run& y) {
       return x.actor != y.actor ? x.actor < y.actor : x.first < y.first;
     });
+    overlapping_ = false;
+    for (size_t i = 1; i < runs_.size() && !overlapping_; ++i) {
+      const Run& p = runs_[i - 1];
+      overlapping_ = p.actor == runs_[i].actor && runs_[i].first - p.first < p.count;
+    }
+    if (!overlapping_) return;
+    ids_.resize(ops.size());
+    for (size_t i = 0; i < ops.size(); ++i) ids_[i] = {author[i], ops[i].id.counter, i};
+    std::sort(ids_.begin(), ids_.end(), [&](const IdAt& x, const IdAt& y) {
+      if (x.actor != y.actor) return x.actor < y.actor;
+      if (x.counter != y.counter) return x.counter < y.counter;
+      return ops[x.op].lamport > ops[y.op].lamport;  // highest lamport first
+    });
+    ids_.erase(std::unique(ids_.begin(), ids_.end(),
+                           [](const IdAt& x, const IdAt& y) {
+                             return x.actor == y.actor && x.counter == y.counter;
+                           }),
+               ids_.end());
   }
-  // Op index of (actor, counter) in the batch, or SIZE_MAX. With duplicate
-  // ids (overlapping runs) only the last run starting at or below the counter
-  // is consulted; apply re-checks lamports against the log in every case.
+
+  // True when some id occurs twice: no shortcut may assume one occurrence.
+  bool overlapping() const { return overlapping_; }
+
+  // The op index of (actor, counter) in the batch (its highest-lamport
+  // occurrence if repeated), or SIZE_MAX.
   size_t find(uint32_t actor, uint64_t counter) const {
-    auto it = std::upper_bound(entries.begin(), entries.end(), std::pair{actor, counter},
-                               [](const std::pair<uint32_t, uint64_t>& k, const Entry& e) {
+    if (overlapping_) {
+      auto it = std::lower_bound(ids_.begin(), ids_.end(), std::pair{actor, counter},
+                                 [](const IdAt& e, const std::pair<uint32_t, uint64_t>& k) {
+                                   return e.actor != k.first ? e.actor < k.first
+                                                             : e.counter < k.second;
+                                 });
+      if (it == ids_.end() || it->actor != actor || it->counter != counter) return SIZE_MAX;
+      return it->op;
+    }
+    auto it = std::upper_bound(runs_.begin(), runs_.end(), std::pair{actor, counter},
+                               [](const std::pair<uint32_t, uint64_t>& k, const Run& e) {
                                  return k.first != e.actor ? k.first < e.actor
                                                            : k.second < e.first;
                                });
-    if (it == entries.begin()) return SIZE_MAX;
+    if (it == runs_.begin()) return SIZE_MAX;
     --it;
     if (it->actor != actor || counter - it->first >= it->count) return SIZE_MAX;
     return it->start + (counter - it->first);
   }
+
+ private:
+  struct IdAt {
+    uint32_t actor;
+    uint64_t counter;
+    size_t op;
+  };
+  Small<Run, 8> runs_;
+  std::vector<IdAt> ids_;
+  bool overlapping_ = false;
 };
 
 Status decode_columns(const wire::OpColumns* c, const Limits& limits, std::string_view where,
@@ -383,7 +432,7 @@ Status decode_columns(const wire::OpColumns* c, const Limits& limits, std::strin
   uint64_t n = 0;
   RunIndex index;
   if (const auto* runs = c->runs()) {
-    index.entries.reserve(runs->size());
+    index.reserve(runs->size());
     const Field field{where, ".runs"};
     for (uint32_t i = 0; i < runs->size(); ++i) {
       const wire::CounterRun* r = runs->Get(i);
@@ -397,7 +446,7 @@ Status decode_columns(const wire::OpColumns* c, const Limits& limits, std::strin
       if (n > limits.max_ops) {
         return malformed(field.str() + ": more than " + std::to_string(limits.max_ops) + " ops");
       }
-      index.entries.push_back({r->actor(), r->first(), r->count(), static_cast<size_t>(n - r->count())});
+      index.add({r->actor(), r->first(), r->count(), static_cast<size_t>(n - r->count())});
     }
   }
   RunReader lamport, timestamp, kind, payload_size, dep_count;
@@ -468,7 +517,7 @@ Status decode_columns(const wire::OpColumns* c, const Limits& limits, std::strin
   // Lamport consistency within the batch: every dependency (explicit, or the
   // implicit previous counter) found in the batch has a lower lamport. This
   // also refuses dependency cycles up front.
-  index.sort();
+  index.build(out, std::span<const uint32_t>(author.data(), author.size()));
   auto check_dep = [&](size_t op_i, uint32_t actor, uint64_t counter) -> Status {
     size_t j = index.find(actor, counter);
     if (j != SIZE_MAX && out[j].lamport >= out[op_i].lamport) {
@@ -483,7 +532,7 @@ Status decode_columns(const wire::OpColumns* c, const Limits& limits, std::strin
     const Op& op = out[k];
     // The common case, the previous op of the same run, needs no lookup.
     bool prev_adjacent =
-        k > 0 && author[k - 1] == author[k] && out[k - 1].id.counter + 1 == op.id.counter &&
+        !index.overlapping() && k > 0 && author[k - 1] == author[k] && out[k - 1].id.counter + 1 == op.id.counter &&
         out[k - 1].lamport < op.lamport;
     if (op.id.counter > 1 && !prev_adjacent) WEFT_TRY(check_dep(k, author[k], op.id.counter - 1));
     for (const OpId& d : op.deps) {

@@ -392,5 +392,37 @@ TEST(Codec, MisalignedChunkRunsAreMalformed) {
   EXPECT_NE(d.error().message.find("aligned"), std::string::npos) << d.error().message;
 }
 
+// A repeated id must not hide the in-batch lamport check: the verdict on
+// B1 (lamport 3, depending on A3 at lamport 3) is the same whichever op
+// of A repeats.
+TEST(CodecSemantics, RepeatedIdDoesNotHideTheLamportCheck) {
+  const ActorId a = actor(1), b = actor(2);
+  for (uint64_t repeated : {1u, 2u, 3u}) {
+    Batch batch;
+    batch.ops = {make_op(a, 1, 1, "1"), make_op(a, 2, 2, "2"), make_op(a, 3, 3, "3"),
+                 make_op(a, repeated, repeated, "r"), make_op(b, 1, 3, "b", {OpId{a, 3}})};
+    auto d = decode_batch(encode_batch(batch));
+    ASSERT_EQ(d.code(), Code::kMalformed) << "A" << repeated << " repeated";
+    EXPECT_NE(d.error().message.find("is not above dependency"), std::string::npos)
+        << d.error().message;
+  }
+  // The same batch with B1 at lamport 4 is canonical: repeats alone are not.
+  Batch ok;
+  ok.ops = {make_op(a, 1, 1, "1"), make_op(a, 2, 2, "2"), make_op(a, 3, 3, "3"),
+            make_op(a, 2, 2, "2"), make_op(b, 1, 4, "b", {OpId{a, 3}})};
+  auto d = decode_batch(encode_batch(ok));
+  ASSERT_TRUE(d.is_ok()) << d.error().to_string();
+  EXPECT_EQ(d->ops.size(), 5u);
+}
+
+// A repeat with a higher lamport than the op that depends on it is refused,
+// whichever copy comes first.
+TEST(CodecSemantics, RepeatedIdIsCheckedAgainstEveryOccurrence) {
+  const ActorId a = actor(1);
+  Batch batch;
+  batch.ops = {make_op(a, 1, 1, "1"), make_op(a, 2, 2, "2"), make_op(a, 1, 5, "x")};
+  EXPECT_EQ(decode_batch(encode_batch(batch)).code(), Code::kMalformed);
+}
+
 }  // namespace
 }  // namespace weft
