@@ -976,23 +976,130 @@ Result<std::vector<SealRecord>> Log::seals(const ActorId& actor) {
   return out;
 }
 
+namespace {
+
+// What verify learns of one actor while it walks the ops in cursor order.
+struct Walked {
+  uint64_t count = 0;    // ops seen, which must be counters 1..count
+  uint64_t lamport = 0;  // lamport of (actor, count)
+  uint64_t covered = 0;  // highest counter another actor's op depends on
+  Hash chain{};          // chain over counters 1..count
+};
+
+// Checks the ops in cursor order against the stored header: every cursor
+// from 1 to the header's holds one op and none lies past it; each op's
+// content matches its hash; each actor's counters come in order, so cursor
+// order keeps the implicit dependency; every explicit dependency sits at an
+// earlier cursor; lamports follow their dependencies; and each actor's
+// stored row (count, last lamport, coverage, chain) matches its ops.
+Status walk_ops(LogStore& store, const LogHeader& header, uint64_t& ops_seen) {
+  std::vector<std::pair<ActorId, uint32_t>> index;
+  index.reserve(header.actors.size());
+  for (uint32_t i = 0; i < header.actors.size(); ++i) index.push_back({header.actors[i].actor, i});
+  std::sort(index.begin(), index.end());
+  auto find = [&](const ActorId& a) -> std::optional<uint32_t> {
+    auto it = std::lower_bound(index.begin(), index.end(), a,
+                               [](const auto& e, const ActorId& k) { return e.first < k; });
+    if (it == index.end() || it->first != a) return std::nullopt;
+    return it->second;
+  };
+  std::vector<Walked> walked(header.actors.size());
+  std::vector<StoredOp> page;
+  uint64_t from = 1;
+  while (from <= header.cursor) {
+    page.clear();
+    WEFT_TRY(store.read_range(from, static_cast<size_t>(std::min<uint64_t>(kPage, header.cursor - from + 1)),
+                              page));
+    if (page.empty()) {
+      return make_error(Code::kCorrupt, "log: cursor is " + std::to_string(header.cursor) +
+                                            " but no op is stored at cursor " + std::to_string(from));
+    }
+    for (const StoredOp& s : page) {
+      const Op& op = s.op;
+      const auto where = [&] { return "op " + op.id.to_string() + " at cursor " + std::to_string(s.cursor); };
+      if (s.cursor != from) {
+        return make_error(Code::kCorrupt, "log: no op is stored at cursor " + std::to_string(from));
+      }
+      if (op_hash(op) != s.hash) {
+        return make_error(Code::kCorrupt, where() + ": content does not match its hash");
+      }
+      const auto ai = find(op.id.actor);
+      if (!ai) return make_error(Code::kCorrupt, where() + ": its actor has no row in the log");
+      Walked& w = walked[*ai];
+      if (op.id.counter != w.count + 1) {
+        return make_error(Code::kCorrupt, where() + ": follows counter " + std::to_string(w.count) +
+                                              " of its actor in cursor order");
+      }
+      uint64_t lamport = op.id.counter > 1 ? w.lamport : 0;
+      for (const OpId& d : op.deps) {
+        const auto di = find(d.actor);
+        if (!di || walked[*di].count < d.counter) {
+          return make_error(Code::kCorrupt, where() + ": its dependency " + d.to_string() +
+                                                " is not at an earlier cursor");
+        }
+        uint64_t dep_lamport = walked[*di].lamport;
+        if (d.counter != walked[*di].count) {
+          auto meta = store.op_meta(d);
+          WEFT_TRY(meta);
+          if (!meta.value() || meta.value()->cursor >= s.cursor) {
+            return make_error(Code::kCorrupt, where() + ": its dependency " + d.to_string() +
+                                                  " is not at an earlier cursor");
+          }
+          dep_lamport = meta.value()->lamport;
+        }
+        lamport = std::max(lamport, dep_lamport);
+        walked[*di].covered = std::max(walked[*di].covered, d.counter);
+      }
+      if (op.lamport != lamport + 1) {
+        return make_error(Code::kCorrupt, where() + ": lamport " + std::to_string(op.lamport) +
+                                              ", its dependencies make it " + std::to_string(lamport + 1));
+      }
+      w.count = op.id.counter;
+      w.lamport = op.lamport;
+      if (w.count <= header.actors[*ai].chain_upto) w.chain = chain_step(w.chain, s.hash);
+      ++ops_seen;
+      ++from;
+    }
+  }
+  page.clear();
+  WEFT_TRY(store.read_range(header.cursor + 1, 1, page));
+  if (!page.empty()) {
+    return make_error(Code::kCorrupt, "log: op " + page.front().op.id.to_string() +
+                                          " is stored at cursor " + std::to_string(page.front().cursor) +
+                                          ", past the log's cursor " + std::to_string(header.cursor));
+  }
+  for (size_t i = 0; i < header.actors.size(); ++i) {
+    const ActorState& a = header.actors[i];
+    const Walked& w = walked[i];
+    const auto differs = [&](const char* field, uint64_t stored, uint64_t found) {
+      return make_error(Code::kCorrupt, "actor " + a.actor.hex() + ": " + field + " is " +
+                                            std::to_string(stored) + ", its ops say " +
+                                            std::to_string(found));
+    };
+    if (a.max_counter != w.count) return differs("max_counter", a.max_counter, w.count);
+    if (a.last_lamport != w.lamport) return differs("last_lamport", a.last_lamport, w.lamport);
+    if (a.covered != w.covered) return differs("covered", a.covered, w.covered);
+    if (a.chain_upto > w.count) return differs("chain_upto", a.chain_upto, w.count);
+    if (a.chain != w.chain) {
+      return make_error(Code::kCorrupt, "actor " + a.actor.hex() +
+                                            ": the stored chain does not match its ops");
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
 Result<VerifyReport> Log::verify() {
   std::lock_guard lock(mu_);
   VerifyReport report;
   // The store's structure first (a damaged SQLite page or index), then
-  // every op: content matches its hash, and sits where the actor state says.
+  // every op against what the store says of the log, then every chunk.
   WEFT_TRY(store_->check_integrity());
-  std::optional<Error> bad;
-  WEFT_TRY(scan_locked(1, &LogStore::read_range, [&](StoredOp& s) {
-    if (!bad && op_hash(s.op) != s.hash) {
-      bad = make_error(Code::kCorrupt, "op " + s.op.id.to_string() + " at cursor " +
-                                           std::to_string(s.cursor) +
-                                           ": content does not match its hash");
-    }
-    ++report.ops;
-  }));
-  if (bad) return *bad;
-  for (const ActorState& a : actors_) {
+  auto header = store_->load();
+  WEFT_TRY(header);
+  WEFT_TRY(walk_ops(*store_, header.value(), report.ops));
+  for (const ActorState& a : header.value().actors) {
     Hash prev{};
     uint64_t next_first = 1;
     for (uint64_t k = 0; k < a.sealed_chunks; ++k) {

@@ -407,5 +407,73 @@ TEST_F(SqliteStoreTest, VerifyRunsSqlitesIntegrityCheckOnTheIdIndex) {
   EXPECT_NE(v.error().message.find("integrity check"), std::string::npos) << v.error().message;
 }
 
+// verify checks what the engine relies on, not only hashes: each edit below
+// leaves every op hashing right, and each once made the next append fail,
+// the digest change, or `cat` list an op before its dependency.
+TEST_F(SqliteStoreTest, VerifyFindsStateThatDisagreesWithTheOps) {
+  struct Case {
+    const char* what;
+    std::vector<std::string> edits;
+    const char* expect;
+  };
+  // Cursors 1-3: (1,1..3); 4-9: (2,1..6); 10-12: (1,4..6), (1,4) depending on (2,6).
+  const std::string actor2 = "(SELECT actor_no FROM actors WHERE max_counter = 6 AND "
+                             "actor_no NOT IN (SELECT actor_no FROM ops WHERE cursor = 1))";
+  const std::vector<Case> cases = {
+      {"cursor lowered", {"UPDATE logs SET cursor = cursor - 5"}, "past the log's cursor 7"},
+      {"max_counter lowered", {"UPDATE actors SET max_counter = 5 WHERE actor_no = " + actor2},
+       "max_counter is 5, its ops say 6"},
+      {"last_lamport changed",
+       {"UPDATE actors SET last_lamport = last_lamport + 1 WHERE actor_no = " + actor2},
+       "last_lamport"},
+      {"an actor's ops swapped",
+       {"UPDATE ops SET cursor = -1 WHERE cursor = 1", "UPDATE ops SET cursor = 1 WHERE cursor = 2",
+        "UPDATE ops SET cursor = 2 WHERE cursor = -1"},
+       "follows counter 0 of its actor"},
+      {"a dependency after its dependent",
+       {"UPDATE ops SET cursor = -1 WHERE cursor = 9", "UPDATE ops SET cursor = 9 WHERE cursor = 10",
+        "UPDATE ops SET cursor = 10 WHERE cursor = -1"},
+       "is not at an earlier cursor"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    std::filesystem::remove(path_);
+    std::filesystem::remove(path_ + "-wal");
+    std::filesystem::remove(path_ + "-shm");
+    {
+      auto other = testing::memory_log(2);
+      testing::append_n(*other, 6);
+      auto log = open(1);
+      testing::append_n(*log, 3);
+      ASSERT_TRUE(log->merge_from(*other).is_ok());
+      testing::append_n(*log, 3);
+      auto v = log->verify();
+      ASSERT_TRUE(v.is_ok()) << v.error().to_string();
+      EXPECT_EQ(v->ops, 12u);
+    }
+    for (const std::string& e : c.edits) sql(e);
+    auto log = open(1);
+    auto v = log->verify();
+    ASSERT_EQ(v.code(), Code::kCorrupt);
+    EXPECT_NE(v.error().message.find(c.expect), std::string::npos) << v.error().message;
+  }
+}
+
+// Ops stored past the header's cursor (a torn or edited header) are found,
+// not skipped as if they did not exist.
+TEST_F(SqliteStoreTest, VerifyFindsOpsPastTheCursor) {
+  {
+    auto log = open(1);
+    testing::append_n(*log, 4);
+  }
+  sql("UPDATE logs SET cursor = 3");
+  auto log = open(1);
+  auto v = log->verify();
+  ASSERT_EQ(v.code(), Code::kCorrupt);
+  EXPECT_NE(v.error().message.find("stored at cursor 4, past the log's cursor 3"),
+            std::string::npos)
+      << v.error().message;
+}
+
 }  // namespace
 }  // namespace weft
