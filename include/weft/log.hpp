@@ -1,5 +1,5 @@
 // weft: the engine. A Log is the core's rules over a LogStore, every change
-// under one store transaction (docs/architecture.md, DESIGN.md Apply).
+// under one store transaction (docs/architecture.md, docs/contract.md "Applying a batch").
 //
 // Thread-safety: internally synchronized. Every method may be called from
 // any thread; calls are serialised by the Log.
@@ -82,7 +82,7 @@ class Log {
   Result<OpId> append(const AppendRequest& request);
   Result<std::vector<OpId>> append_many(std::span<const AppendRequest> requests);
 
-  // The five apply rules of DESIGN.md, atomically. An Error (never an Ack)
+  // The five apply rules of docs/contract.md, atomically. An Error (never an Ack)
   // means nothing committed: a store failure, or a batch over the limits.
   Result<Ack> apply(const Batch& batch);
 

@@ -1,4 +1,4 @@
-// weft: capability tokens (docs/capabilities.md, DESIGN.md Capabilities).
+// weft: capability tokens (docs/capabilities.md, docs/contract.md "Capabilities").
 //
 // A hosted log has a 32-byte secret and an epoch. A token names the log,
 // an epoch and a scope, and carries a MAC: keyed BLAKE2b-256 under the

@@ -1,4 +1,4 @@
-// weft: the data model (DESIGN.md, Data model). Plain values, no I/O.
+// weft: the data model (docs/contract.md, "Data model"). Plain values, no I/O.
 #pragma once
 
 #include <array>

@@ -1,4 +1,4 @@
-// Crash and storage-fault suites (SCENARIOS.md D, E, H): a child process
+// Crash and storage-fault suites (docs/scenarios.md D, E, H): a child process
 // appends and reports each ack over a pipe; the parent kills it, at random
 // moments and at every fault point, and checks after reopen that every
 // acknowledged op is present, no batch is partial, verify passes and

@@ -1,4 +1,4 @@
-// The five apply rules of DESIGN.md, one at a time, and the Ack invariant.
+// The five apply rules (docs/contract.md, Rule 1 to Rule 5), one at a time, and the Ack invariant.
 #include <gtest/gtest.h>
 
 #include "test_util.hpp"

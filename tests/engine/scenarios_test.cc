@@ -1,4 +1,4 @@
-// SCENARIOS.md at the engine level: S01, S04, S05, S06, S10, S13, S14, S15, S16.
+// docs/scenarios.md at the engine level: S01, S04, S05, S06, S10, S13, S14, S15, S16.
 #include <gtest/gtest.h>
 
 #include "test_util.hpp"

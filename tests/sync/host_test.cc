@@ -1,4 +1,4 @@
-// The host: capabilities at the session level (SCENARIOS.md C: S19 to S27,
+// The host: capabilities at the session level (docs/scenarios.md C: S19 to S27,
 // S65) and the in-transaction epoch check across connections (S21).
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // Sync sessions: replica to replica, client to host, and the dedupe,
-// ordering and epoch scenarios of SCENARIOS.md (A, B, C) at the session level.
+// ordering and epoch scenarios of docs/scenarios.md (A, B, C) at the session level.
 #include <gtest/gtest.h>
 
 #include <filesystem>

@@ -1,4 +1,4 @@
-// The seeded, deterministic simulation of SCENARIOS.md K (S69, S70).
+// The seeded, deterministic simulation of docs/scenarios.md K (S69, S70).
 //
 // Several clients, each a replica with its own store, sync with one host
 // over links that drop, duplicate, reorder and delay messages; either side

@@ -1,4 +1,4 @@
-// Capability tokens: SCENARIOS.md C at the token level (S23 to S27).
+// Capability tokens: docs/scenarios.md C at the token level (S23 to S27).
 #include <gtest/gtest.h>
 
 #include "test_util.hpp"
