@@ -31,7 +31,8 @@ LastError& last_error() {
 
 void set_error(int32_t code, std::string message) {
   LastError& e = last_error();
-  e.message = std::move(message);
+  // One line, whoever wrote it (weft, or a callback through weft_error_set).
+  e.message = make_error(Code::kOk, std::move(message)).message;
   e.view.code = code;
   e.view.message = e.message.c_str();
   e.view.message_len = e.message.size();

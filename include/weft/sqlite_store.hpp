@@ -27,12 +27,18 @@ struct SqliteOptions {
   bool synchronous_full = false;
   // How long a writer waits for another writer's lock before BUSY.
   uint32_t busy_timeout_ms = 5000;
-  // Create the file (and the log) if missing; otherwise NOT_FOUND.
+  // Create the file (and the log) if missing; otherwise NOT_FOUND. Without
+  // create, opening never writes: no schema, no migration, no log, no
+  // journal switch (an empty file is NOT_FOUND and stays empty).
   bool create = true;
+  // Let `path` be one of SQLite's special names (":memory:", a "file:"
+  // URI). Off, they are INVALID_ARGUMENT, as an empty path always is.
+  bool special_names = false;
 };
 
 // Opens (creating if allowed) the database at `path` and the log within it.
-// Errors: NOT_FOUND (no such file or log and create is false), CORRUPT (not
+// Errors: INVALID_ARGUMENT (an empty path, a special name not asked for),
+// NOT_FOUND (no such file or log, or an empty file, and create is false), CORRUPT (not
 // a database, or a damaged one), INVALID_ARGUMENT (a database of another
 // application), UNSUPPORTED_VERSION (a newer weft schema, naming both
 // versions), IO_ERROR, BUSY.

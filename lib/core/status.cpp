@@ -54,6 +54,21 @@ std::string Error::to_string() const {
   return s;
 }
 
-Error make_error(Code code, std::string message) { return Error{code, std::move(message)}; }
+Error make_error(Code code, std::string message) {
+  // A message is one line: text from elsewhere (SQLite's integrity report,
+  // a peer's Error message) may hold line breaks or other control bytes.
+  for (size_t i = 0; i < message.size(); ++i) {
+    const auto c = static_cast<unsigned char>(message[i]);
+    if (c == '\r' || c == '\n') {
+      size_t j = i;
+      while (j < message.size() && (message[j] == '\r' || message[j] == '\n')) ++j;
+      message.replace(i, j - i, "; ");
+      ++i;
+    } else if (c < 0x20 || c == 0x7f) {
+      message[i] = ' ';
+    }
+  }
+  return Error{code, std::move(message)};
+}
 
 }  // namespace weft

@@ -363,14 +363,35 @@ class SqliteStore final : public LogStore {
   std::optional<CachedChunk> cache_;
 };
 
+// SQLite gives some names a meaning of their own: "" is a private temporary
+// database, ":memory:" one in memory, and "file:" starts a URI. Taken by
+// mistake, each answers OK and keeps nothing.
+bool special_name(const std::string& path) {
+  return path == ":memory:" || path.rfind("file:", 0) == 0;
+}
+
 Result<std::unique_ptr<LogStore>> SqliteStore::open(const std::string& path,
                                                      const SqliteOptions& o) {
+  if (path.empty()) {
+    return make_error(Code::kInvalidArgument,
+                      "sqlite: the path is empty (SQLite would open a temporary database)");
+  }
+  if (path.find('\0') != std::string::npos) {
+    return make_error(Code::kInvalidArgument, "sqlite: the path contains a NUL byte");
+  }
+  const bool special = special_name(path);
+  if (special && !o.special_names) {
+    return make_error(Code::kInvalidArgument,
+                      "sqlite: '" + path + "' is a special name to SQLite (a memory database or "
+                      "a URI); set special_names to mean it");
+  }
   struct stat st;
-  const bool exists = ::stat(path.c_str(), &st) == 0;
+  const bool exists = special || ::stat(path.c_str(), &st) == 0;
   if (!exists && !o.create) {
     return make_error(Code::kNotFound, "sqlite: no database at " + path);
   }
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (o.create ? SQLITE_OPEN_CREATE : 0);
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (o.create ? SQLITE_OPEN_CREATE : 0) |
+              (special ? SQLITE_OPEN_URI : 0);
   const char* vfs = nullptr;
 #ifdef WEFT_FAULT_INJECTION
   vfs = fault_vfs_name();
@@ -415,8 +436,26 @@ Status SqliteStore::setup(const SqliteOptions& o) {
                         "sqlite: " + path_ + " is not a weft database (application_id " +
                             std::to_string(app) + ")");
     }
+    // Opening without create never writes: an empty file stays empty, and a
+    // file that would need a migration is left as it is.
+    if (!o.create && tables == 0) {
+      return make_error(Code::kNotFound, "sqlite: " + path_ + " is empty, not yet a weft database");
+    }
   }
-  WEFT_TRY(exec("PRAGMA journal_mode=WAL", "set WAL journal"));
+  if (!o.create) {
+    Stmt v;
+    int rc = v.prepare(db_, "PRAGMA user_version");
+    if (rc != SQLITE_OK || v.step() != SQLITE_ROW) return error(rc, "read user_version");
+    const int64_t version = v.i64(0);
+    if (version >= 0 && version < kSqliteSchemaVersion) {
+      return make_error(Code::kUnsupportedVersion,
+                        "sqlite: " + path_ + " has schema version " + std::to_string(version) +
+                            ", older than this build's " + std::to_string(kSqliteSchemaVersion) +
+                            ": open it with create to migrate it");
+    }
+  } else {
+    WEFT_TRY(exec("PRAGMA journal_mode=WAL", "set WAL journal"));
+  }
   WEFT_TRY(exec(o.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
                 "set synchronous"));
   synchronous_full_ = o.synchronous_full;

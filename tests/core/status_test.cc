@@ -43,6 +43,16 @@ TEST(Status, RetryableClassification) {
   EXPECT_FALSE(code_retryable(static_cast<Code>(99)));
 }
 
+TEST(Status, MessagesAreOneLine) {
+  // SQLite's integrity report is several lines; an error message never is.
+  Error e = make_error(Code::kCorrupt, "sqlite: integrity check: *** in database main ***\r\n"
+                                       "Page 5: btreeInitPage() returns error code 11\n\tend\x01");
+  EXPECT_EQ(e.message,
+            "sqlite: integrity check: *** in database main ***; Page 5: btreeInitPage() returns "
+            "error code 11;  end ");
+  EXPECT_EQ(make_error(Code::kCorrupt, "plain").message, "plain");
+}
+
 TEST(Status, ResultCarriesValueOrError) {
   Result<int> ok = 5;
   ASSERT_TRUE(ok.is_ok());

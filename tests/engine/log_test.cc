@@ -241,7 +241,9 @@ TEST(Log, MemoryStoreCopyForksEverythingCommitted) {
 }
 
 TEST(Log, MemoryStoreCopyRefusesOtherStores) {
-  auto sqlite = open_sqlite_store(":memory:");
+  SqliteOptions in_memory;
+  in_memory.special_names = true;
+  auto sqlite = open_sqlite_store(":memory:", in_memory);
   ASSERT_TRUE(sqlite.is_ok());
   EXPECT_EQ(memory_store_copy(*sqlite.value()).code(), Code::kInvalidArgument);
 }

@@ -165,6 +165,57 @@ TEST_F(SqliteStoreTest, MissingFileWithoutCreateIsNotFound) {
   EXPECT_FALSE(std::filesystem::exists(path_));
 }
 
+// Opening without create never writes: an empty file stays empty (and can
+// still be made a log), a missing log leaves the file as it was.
+TEST_F(SqliteStoreTest, OpeningWithoutCreateNeverWrites) {
+  { std::ofstream f(path_); }
+  SqliteOptions no_create;
+  no_create.create = false;
+  auto r = open_sqlite_log(path_, no_create);
+  ASSERT_EQ(r.code(), Code::kNotFound);
+  EXPECT_NE(r.error().message.find("empty"), std::string::npos) << r.error().message;
+  EXPECT_EQ(std::filesystem::file_size(path_), 0u);
+  EXPECT_FALSE(std::filesystem::exists(path_ + "-wal"));
+  {
+    auto log = open(1);
+    testing::append_n(*log, 2);
+  }
+  const auto bytes = [&] {
+    std::ifstream f(path_, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(f), {});
+  };
+  sql("PRAGMA wal_checkpoint(TRUNCATE)");
+  const std::string before = bytes();
+  no_create.log_name = "other";
+  EXPECT_EQ(open_sqlite_log(path_, no_create).code(), Code::kNotFound);
+  no_create.log_name = "main";
+  {
+    auto log = open_sqlite_log(path_, no_create);
+    ASSERT_TRUE(log.is_ok()) << log.error().to_string();
+    EXPECT_TRUE(log.value()->verify().is_ok());
+    EXPECT_TRUE(log.value()->digest().is_ok());
+  }
+  sql("PRAGMA wal_checkpoint(TRUNCATE)");
+  EXPECT_EQ(bytes(), before);
+}
+
+// An empty path is SQLite's private temporary database, ":memory:" and
+// "file:" URIs are special too: refused unless asked for.
+TEST_F(SqliteStoreTest, EmptyAndSpecialPathsAreRefusedUnlessAskedFor) {
+  for (const std::string p : {"", ":memory:", "file:x.db?mode=memory"}) {
+    auto r = open_sqlite_log(p);
+    ASSERT_EQ(r.code(), Code::kInvalidArgument) << p;
+    EXPECT_NE(r.error().message.find("sqlite: "), std::string::npos) << r.error().message;
+  }
+  SqliteOptions special;
+  special.special_names = true;
+  auto mem = open_sqlite_log(":memory:", special);
+  ASSERT_TRUE(mem.is_ok()) << mem.error().to_string();
+  EXPECT_TRUE(mem.value()->append(AppendRequest{}).is_ok());
+  special.special_names = false;
+  EXPECT_EQ(open_sqlite_log("", special).code(), Code::kInvalidArgument);
+}
+
 TEST_F(SqliteStoreTest, SeveralLogsInOneFileAreIndependent) {
   SqliteOptions a, b;
   a.log_name = "a";
@@ -405,6 +456,7 @@ TEST_F(SqliteStoreTest, VerifyRunsSqlitesIntegrityCheckOnTheIdIndex) {
   auto v = log->verify();
   ASSERT_EQ(v.code(), Code::kCorrupt);
   EXPECT_NE(v.error().message.find("integrity check"), std::string::npos) << v.error().message;
+  EXPECT_EQ(v.error().message.find('\n'), std::string::npos) << v.error().message;
 }
 
 // verify checks what the engine relies on, not only hashes: each edit below
