@@ -75,7 +75,24 @@ class Log {
   Log(const Log&) = delete;
   Log& operator=(const Log&) = delete;
 
-  ActorId actor() const { return actor_; }
+  // The writer this log mints as (docs/storage.md, "Copies and restores").
+  ActorId actor() const;
+  struct Writer {
+    ActorId actor;
+    bool recorded = false;           // the store holds it as its writer, fenced
+    std::optional<ActorId> retired;  // a writer this log stopped minting under
+    std::string why;                 // why it was retired
+  };
+  Writer writer() const;
+  // Records the writer in the store now (and its fence) instead of at the
+  // first append, so a reopen keeps it. open_memory and a SQLite open with
+  // create do this; opening without create never writes.
+  Status record_writer();
+  // Stops minting under the current writer because a peer holds more of it
+  // than this log does (this store is a copy or a restore): records a
+  // fresh writer now. With an explicit LogOptions::actor, appends answer
+  // CONFLICT instead (the caller chose that id).
+  Status retire_writer(const std::string& why);
   const Limits& limits() const { return options_.limits; }
 
   // Mints the local actor's next op(s) and commits them in one transaction.
@@ -117,6 +134,8 @@ class Log {
   Result<PeerState> record_peer(std::string_view name, const PeerState& state);
 
   VersionVector version_vector() const;
+  // The highest counter of `actor` held here (0 if none): O(log actors).
+  uint64_t held(const ActorId& actor) const;
   // Ops nothing else here depends on, sorted.
   std::vector<OpId> heads() const;
   // 32 bytes, equal exactly when two replicas hold the same ops.
@@ -160,6 +179,8 @@ class Log {
 
   Log(std::unique_ptr<LogStore> store, LogOptions options, ActorId actor);
   void load_header(const LogHeader& header);
+  Status choose_writer_locked();
+  Status prepare_writer_locked(StoreTxn& txn);
   // A write transaction, reloading state first if another writer moved
   // the store; `synced`: one that survives power loss (an epoch bump).
   Result<std::unique_ptr<StoreTxn>> begin(bool synced = false);
@@ -193,6 +214,11 @@ class Log {
   std::unique_ptr<LogStore> store_;
   LogOptions options_;
   ActorId actor_;
+  std::optional<ActorId> stored_actor_;  // the store's writer, as last loaded
+  bool actor_recorded_ = false;          // the store holds actor_ as its writer, fenced
+  std::optional<ActorId> retired_;
+  std::string retired_why_;
+  std::optional<std::string> forked_;  // set: minting under the explicit actor is CONFLICT
   uint64_t auto_seal_ops_ = 0;
   bool reload_ = false;  // a write failed: reload state from the store first
   // The local actor's unsealed ops, kept while auto-sealing so a seal need

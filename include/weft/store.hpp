@@ -83,6 +83,16 @@ struct StoredChunk {
   std::vector<uint8_t> bytes;
 };
 
+// The writer fence: a record kept beside a store, outside its data, of the
+// highest counter the store's local writer has minted (docs/storage.md,
+// "Copies and restores"). A copied or restored store holds less of its
+// writer than the fence beside it says, or has no fence beside it; either
+// way minting under that writer again would reuse ids its peers hold.
+struct WriterFence {
+  ActorId actor;
+  uint64_t counter = 0;
+};
+
 // One write transaction. Destroying it without commit() rolls it back.
 // Writes are not visible through LogStore reads until commit() succeeds.
 class StoreTxn {
@@ -103,6 +113,13 @@ class StoreTxn {
   // (a chunk from a peer comes first, so its ops can be stored sealed).
   virtual Status put_chunk(const SealRecord& seal, std::span<const uint8_t> bytes) = 0;
   virtual Status put_peer(std::string_view peer, const PeerState& state) = 0;
+  // Records the writer fence before commit (the default keeps none). A
+  // rollback puts the previous record back; a crash before commit leaves
+  // the fence ahead of the store, which reads as a copy: safe.
+  virtual Status put_fence(const WriterFence& fence) {
+    (void)fence;
+    return Status::ok();
+  }
 
   // All writes become durable and visible together, or none does.
   virtual Status commit() = 0;
@@ -140,6 +157,14 @@ class LogStore {
     WEFT_TRY(read_actor(actor, first, max, ops));
     for (const StoredOp& s : ops) out.push_back({s.op.id, s.op.lamport, s.hash, s.cursor});
     return Status::ok();
+  }
+
+  // Whether the store keeps a writer fence (SQLite files do: a copy of the
+  // file can be taken without weft knowing). If not, read_fence is nullopt
+  // and only sync finds a copied writer.
+  virtual bool keeps_fence() const { return false; }
+  virtual Result<std::optional<WriterFence>> read_fence() {
+    return std::optional<WriterFence>();
   }
 
   // The store's own structural check, run by Log::verify before it walks

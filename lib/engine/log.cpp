@@ -118,28 +118,140 @@ Result<std::unique_ptr<Log>> Log::open(std::unique_ptr<LogStore> store, LogOptio
   if (!store) return make_error(Code::kInvalidArgument, "log: no store");
   auto header = store->load();
   WEFT_TRY(header);
-  const std::optional<ActorId> stored = header.value().local_actor;
-  ActorId actor = options.actor ? *options.actor : stored ? *stored : ActorId::random();
   const uint64_t seal_ops = options.auto_seal_ops.value_or(store->preferred_seal_ops());
-  std::unique_ptr<Log> log(new Log(std::move(store), std::move(options), actor));
+  std::unique_ptr<Log> log(new Log(std::move(store), std::move(options), ActorId::random()));
   log->auto_seal_ops_ = seal_ops;
   log->load_header(header.value());
-  if (!stored) {
-    // A replica keeps its writer id across restarts: counters continue.
-    auto txn = log->store_->begin_write();
-    WEFT_TRY(txn);
-    WEFT_TRY(txn.value()->put_local_actor(actor));
-    WEFT_TRY(txn.value()->commit());
-  }
+  WEFT_TRY(log->choose_writer_locked());
   return log;
 }
 
 Result<std::unique_ptr<Log>> Log::open_memory(LogOptions options) {
-  return open(make_memory_store(), std::move(options));
+  auto log = open(make_memory_store(), std::move(options));
+  WEFT_TRY(log);
+  WEFT_TRY(log.value()->record_writer());
+  return log;
+}
+
+// Which writer to mint as (docs/storage.md, "Copies and restores"). The
+// stored writer is kept only if the fence beside the store agrees that the
+// store holds everything it minted; otherwise the store is a copy or a
+// restore, its writer is retired, and a fresh one is recorded by the next
+// mint. An explicit actor is the caller's to keep: if its fence says it
+// minted past what the store holds, minting under it answers CONFLICT.
+Status Log::choose_writer_locked() {
+  std::optional<WriterFence> fence;
+  if (store_->keeps_fence()) {
+    auto f = store_->read_fence();
+    WEFT_TRY(f);
+    fence = f.value();
+  }
+  auto held = [&](const ActorId& a) -> uint64_t {
+    auto i = find_actor(a);
+    return i ? actors_[*i].max_counter : 0;
+  };
+  auto fenced = [&](const ActorId& a) {
+    return !store_->keeps_fence() || (fence && fence->actor == a && fence->counter <= held(a));
+  };
+  if (options_.actor) {
+    actor_ = *options_.actor;
+    if (fence && fence->actor == actor_ && fence->counter > held(actor_)) {
+      forked_ = "writer " + actor_.hex() + " minted up to counter " +
+                std::to_string(fence->counter) + " but this store holds " +
+                std::to_string(held(actor_)) + " of it (a copied or restored file)";
+    }
+    actor_recorded_ = stored_actor_ == actor_ && fenced(actor_);
+    return Status::ok();
+  }
+  if (stored_actor_ && *stored_actor_ != retired_ && fenced(*stored_actor_)) {
+    actor_ = *stored_actor_;
+    actor_recorded_ = true;
+    return Status::ok();
+  }
+  if (stored_actor_ && *stored_actor_ != retired_) {
+    retired_ = *stored_actor_;
+    retired_why_ = fence && fence->actor == *stored_actor_
+                       ? "it minted up to counter " + std::to_string(fence->counter) +
+                             " but this store holds " + std::to_string(held(*stored_actor_)) +
+                             " (a restored file)"
+                       : "no writer fence vouches for it (a copied file, or one from before "
+                         "fences)";
+  }
+  if (actor_recorded_ || (stored_actor_ && actor_ == *stored_actor_)) actor_ = ActorId::random();
+  actor_recorded_ = false;
+  return Status::ok();
+}
+
+// Inside a minting transaction: records the writer if it is not yet.
+Status Log::prepare_writer_locked(StoreTxn& txn) {
+  if (forked_) return make_error(Code::kConflict, "append: " + *forked_);
+  if (!actor_recorded_ && stored_actor_ != actor_) WEFT_TRY(txn.put_local_actor(actor_));
+  return Status::ok();
+}
+
+Status Log::record_writer() {
+  std::lock_guard lock(mu_);
+  if (actor_recorded_) return Status::ok();
+  auto txn = begin();
+  WEFT_TRY(txn);
+  if (actor_recorded_) return Status::ok();  // another handle recorded it meanwhile
+  WEFT_TRY(prepare_writer_locked(*txn.value()));
+  auto self = find_actor(actor_);
+  WEFT_TRY(txn.value()->put_fence({actor_, self ? actors_[*self].max_counter : 0}));
+  Status s = txn.value()->commit();
+  if (!s) {
+    reload_ = true;
+    return s;
+  }
+  stored_actor_ = actor_;
+  actor_recorded_ = true;
+  return Status::ok();
+}
+
+Status Log::retire_writer(const std::string& why) {
+  std::lock_guard lock(mu_);
+  if (options_.actor) {
+    forked_ = "writer " + actor_.hex() + ": " + why;
+    return Status::ok();
+  }
+  retired_ = actor_;
+  retired_why_ = why;
+  actor_ = ActorId::random();
+  actor_recorded_ = false;
+  tail_.clear();
+  auto txn = begin();
+  WEFT_TRY(txn);
+  WEFT_TRY(prepare_writer_locked(*txn.value()));
+  WEFT_TRY(txn.value()->put_fence({actor_, 0}));
+  Status s = txn.value()->commit();
+  if (!s) {
+    reload_ = true;
+    return s;
+  }
+  stored_actor_ = actor_;
+  actor_recorded_ = true;
+  return Status::ok();
+}
+
+uint64_t Log::held(const ActorId& actor) const {
+  std::lock_guard lock(mu_);
+  auto i = find_actor(actor);
+  return i ? actors_[*i].max_counter : 0;
+}
+
+ActorId Log::actor() const {
+  std::lock_guard lock(mu_);
+  return actor_;
+}
+
+Log::Writer Log::writer() const {
+  std::lock_guard lock(mu_);
+  return Writer{actor_, actor_recorded_, retired_, retired_why_};
 }
 
 void Log::load_header(const LogHeader& header) {
   tail_.clear();
+  stored_actor_ = header.local_actor;
   cursor_ = header.cursor;
   epoch_ = header.epoch;
   actors_ = header.actors;
@@ -157,12 +269,16 @@ Result<std::unique_ptr<StoreTxn>> Log::begin(bool synced) {
     auto header = store_->load();
     WEFT_TRY(header);
     load_header(header.value());
+    WEFT_TRY(choose_writer_locked());
     reload_ = false;
     return std::move(txn.value());
   }
   auto fresh = txn.value()->refresh();
   WEFT_TRY(fresh);
-  if (fresh.value()) load_header(*fresh.value());
+  if (fresh.value()) {
+    load_header(*fresh.value());
+    WEFT_TRY(choose_writer_locked());
+  }
   return std::move(txn.value());
 }
 
@@ -412,6 +528,7 @@ Result<std::vector<OpId>> Log::append_many(std::span<const AppendRequest> reques
     rollback(st);
     return e;
   };
+  if (Status w = prepare_writer_locked(*txn.value()); !w) return fail(w.error());
   const uint32_t self = intern(actor_);
   for (const AppendRequest& req : requests) {
     Op op;
@@ -451,8 +568,11 @@ Result<std::vector<OpId>> Log::append_many(std::span<const AppendRequest> reques
     ids.push_back(minted.back().id);
   }
   Status s = write_staged(st, *txn.value());
+  if (s) s = txn.value()->put_fence({actor_, actors_[self].max_counter});
   if (s) s = txn.value()->commit();
   if (!s) return fail(s.error());
+  stored_actor_ = actor_;
+  actor_recorded_ = true;
   if (auto_seal_ops_ > 0) {
     const ActorState& a = actors_[self];
     // Keep the tail only while it is exactly the unsealed range.
@@ -761,6 +881,12 @@ Result<std::vector<Batch>> Log::diff(const VersionVector& peer, const DiffOption
 }
 
 Result<MergeStats> Log::merge_from(Log& other, const DiffOptions& options) {
+  // As a session does at the peer's Hello: `other` holding more of our
+  // writer than we do means this replica is a copy or a restore.
+  if (const ActorId me = actor(); other.held(me) > held(me)) {
+    WEFT_TRY(retire_writer("the log merged from holds counter " + std::to_string(other.held(me)) +
+                           " of it, this replica " + std::to_string(held(me))));
+  }
   auto batches = other.diff(version_vector(), options);
   WEFT_TRY(batches);
   MergeStats stats;

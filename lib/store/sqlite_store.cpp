@@ -13,6 +13,7 @@
 
 #include "weft/codec.hpp"
 #include "weft/faults.hpp"
+#include "store/writer_fence.hpp"
 #ifdef WEFT_FAULT_INJECTION
 #include "store/fault_vfs.hpp"
 #endif
@@ -201,6 +202,7 @@ class SqliteTxn final : public StoreTxn {
   Status put_local_actor(const ActorId& actor) override;
   Status put_chunk(const SealRecord& seal, std::span<const uint8_t> bytes) override;
   Status put_peer(std::string_view peer, const PeerState& state) override;
+  Status put_fence(const WriterFence& fence) override;
   Status commit() override;
 
  private:
@@ -215,6 +217,9 @@ class SqliteTxn final : public StoreTxn {
     uint64_t index, first, last;
   };
   std::vector<Sealing> sealing_;
+  // The fence record before this transaction's first put_fence, put back
+  // if it rolls back.
+  std::optional<FenceFile::Record> fence_before_;
 };
 
 class SqliteStore final : public LogStore {
@@ -285,7 +290,17 @@ class SqliteStore final : public LogStore {
     Stmt get_peer, put_peer;
   };
 
-  SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  SqliteStore(sqlite3* db, std::string path, bool special)
+      : db_(db), path_(std::move(path)), special_(special), fence_(path_ + "-weft") {}
+
+ public:
+  bool keeps_fence() const override { return !special_; }
+  Result<std::optional<WriterFence>> read_fence() override {
+    if (special_) return std::optional<WriterFence>();
+    return fence_.read(log_id_);
+  }
+
+ private:
 
   Error error(int rc, const std::string& what) {
     std::string msg = "sqlite: " + what + ": " + sqlite3_errstr(rc);
@@ -337,6 +352,8 @@ class SqliteStore final : public LogStore {
 
   sqlite3* db_;
   std::string path_;
+  bool special_ = false;  // ":memory:" or a URI: no file beside it for a fence
+  FenceFile fence_;
   int64_t log_id_ = 0;
   std::unique_ptr<Statements> stmts_;
   std::vector<ActorId> actors_;  // actor_no -> id, committed
@@ -404,7 +421,7 @@ Result<std::unique_ptr<LogStore>> SqliteStore::open(const std::string& path,
   for (int attempt = 0;; ++attempt) {
     sqlite3* db = nullptr;
     int rc = sqlite3_open_v2(path.c_str(), &db, flags, vfs);
-    std::unique_ptr<SqliteStore> store(new SqliteStore(db, path));
+    std::unique_ptr<SqliteStore> store(new SqliteStore(db, path, special));
     if (rc != SQLITE_OK) return store->error(rc, "open");
     sqlite3_extended_result_codes(db, 1);
     Status s = store->setup(o);
@@ -904,6 +921,10 @@ Result<std::optional<PeerState>> SqliteStore::get_peer(std::string_view peer) {
 
 SqliteTxn::~SqliteTxn() {
   if (!open_) return;
+  // The fence goes back before the write lock is released: no other
+  // connection can have minted meanwhile. Should this fail, the fence stays
+  // ahead of the store, which the next open reads as a copy: safe.
+  if (fence_before_) (void)s_.fence_.write_raw(s_.log_id_, *fence_before_);
   Stmt& s = s_.stmts_->rollback;
   s.step();
   s.done();
@@ -1087,6 +1108,16 @@ Status SqliteTxn::put_peer(std::string_view peer, const PeerState& p) {
   return Status::ok();
 }
 
+Status SqliteTxn::put_fence(const WriterFence& fence) {
+  if (s_.special_) return Status::ok();
+  if (!fence_before_) {
+    auto before = s_.fence_.read_raw(s_.log_id_);
+    WEFT_TRY(before);
+    fence_before_ = before.value();
+  }
+  return s_.fence_.write(s_.log_id_, fence);
+}
+
 Status SqliteTxn::commit() {
   if (!open_) return make_error(Code::kInternal, "sqlite: transaction already finished");
   if (WEFT_FAULT("store.commit")) {
@@ -1128,7 +1159,12 @@ Result<std::unique_ptr<Log>> open_sqlite_log(const std::string& path, const Sqli
                                              LogOptions options) {
   auto store = open_sqlite_store(path, sqlite);
   WEFT_TRY(store);
-  return Log::open(std::move(store.value()), std::move(options));
+  auto log = Log::open(std::move(store.value()), std::move(options));
+  WEFT_TRY(log);
+  // With create the open may write: the writer is recorded now, so a
+  // reopen keeps it. Without create it waits for the first append.
+  if (sqlite.create) WEFT_TRY(log.value()->record_writer());
+  return log;
 }
 
 }  // namespace weft

@@ -288,6 +288,15 @@ Status Session::on_hello(const Hello& h) {
   }
   peer_hello_ = h;
   peer_epoch_ = h.epoch;
+  // A peer holding more of our writer than we do has met another replica
+  // minting under it: this one is a copy or a restore. Stop minting under
+  // that writer before anything else (docs/storage.md, "Copies and restores").
+  if (const ActorId me = log_->actor(); h.version_vector.get(me) > log_->held(me)) {
+    Status s = log_->retire_writer("a peer holds counter " +
+                                   std::to_string(h.version_vector.get(me)) +
+                                   " of it, this replica " + std::to_string(log_->held(me)));
+    if (!s) return fail(s.error());
+  }
   state_ = SessionState::kSyncing;
   due_ms_.reset();
   session_attempts_ = 0;  // the peer answered

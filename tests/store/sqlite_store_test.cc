@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "test_util.hpp"
 #include "weft/faults.hpp"
@@ -492,6 +493,7 @@ TEST_F(SqliteStoreTest, VerifyFindsStateThatDisagreesWithTheOps) {
     std::filesystem::remove(path_);
     std::filesystem::remove(path_ + "-wal");
     std::filesystem::remove(path_ + "-shm");
+    std::filesystem::remove(path_ + "-weft");
     {
       auto other = testing::memory_log(2);
       testing::append_n(*other, 6);
@@ -525,6 +527,173 @@ TEST_F(SqliteStoreTest, VerifyFindsOpsPastTheCursor) {
   EXPECT_NE(v.error().message.find("stored at cursor 4, past the log's cursor 3"),
             std::string::npos)
       << v.error().message;
+}
+
+// Copies and restores (docs/storage.md, "Copies and restores"). Files are
+// copied whole, closed, as a person or a backup tool would copy them.
+class SqliteCopyTest : public SqliteStoreTest {
+ protected:
+  std::string at(const std::string& name) { return (dir_ / name).string(); }
+  std::unique_ptr<Log> open_at(const std::string& path) {
+    auto log = open_sqlite_log(path);
+    EXPECT_TRUE(log.is_ok()) << log.error().to_string();
+    return log ? std::move(log.value()) : nullptr;
+  }
+  static void copy_file(const std::string& from, const std::string& to) {
+    std::filesystem::copy_file(from, to, std::filesystem::copy_options::overwrite_existing);
+  }
+  static void append(Log& log, int n, const std::string& tag) {
+    for (int i = 0; i < n; ++i) {
+      const std::string text = tag + std::to_string(i);
+      AppendRequest r;
+      r.payload = std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+      ASSERT_TRUE(log.append(r).is_ok());
+    }
+  }
+  // Every payload of `log`, as a set: what "no op lost" is checked against.
+  static std::set<std::string> payloads(Log& log) {
+    std::set<std::string> out;
+    for (const StoredOp& s : log.read(1, SIZE_MAX).value()) {
+      out.insert(std::string(s.op.payload.begin(), s.op.payload.end()));
+    }
+    return out;
+  }
+  // Both ways, as a sync does; every apply must be clean.
+  static void sync(Log& x, Log& y) {
+    for (auto [to, from] : {std::pair{&x, &y}, std::pair{&y, &x}}) {
+      auto m = to->merge_from(*from);
+      ASSERT_TRUE(m.is_ok()) << m.error().to_string();
+      EXPECT_EQ(m->rejected, 0u);
+    }
+  }
+};
+
+TEST_F(SqliteCopyTest, ACopiedFileMintsUnderAFreshWriter) {
+  const std::string a = at("a.db"), c = at("c.db"), b = at("b.db");
+  ActorId original;
+  {
+    auto la = open_at(a);
+    original = la->actor();
+    append(*la, 5, "a");
+  }
+  copy_file(a, c);
+  auto la = open_at(a);
+  auto lc = open_at(c);
+  auto lb = open_at(b);
+  EXPECT_EQ(la->actor(), original);
+  EXPECT_NE(lc->actor(), original);
+  ASSERT_TRUE(lc->writer().retired.has_value());
+  EXPECT_EQ(*lc->writer().retired, original);
+  append(*la, 3, "a-after");
+  append(*lc, 3, "c-after");
+  append(*lb, 2, "b");
+  sync(*la, *lc);
+  sync(*lc, *lb);
+  sync(*la, *lb);
+  const Hash d = la->digest().value();
+  EXPECT_EQ(lb->digest().value(), d);
+  EXPECT_EQ(lc->digest().value(), d);
+  const auto all = payloads(*la);
+  EXPECT_EQ(all.size(), 13u);
+  EXPECT_EQ(payloads(*lb), all);
+  EXPECT_EQ(payloads(*lc), all);
+  for (Log* l : {la.get(), lb.get(), lc.get()}) EXPECT_TRUE(l->verify().is_ok());
+}
+
+TEST_F(SqliteCopyTest, ARestoredFileMintsUnderAFreshWriter) {
+  const std::string a = at("a.db"), b = at("b.db"), backup = at("backup.db");
+  ActorId original;
+  {
+    auto la = open_at(a);
+    auto lb = open_at(b);
+    original = la->actor();
+    append(*la, 5, "first");
+    sync(*la, *lb);
+  }
+  copy_file(a, backup);
+  {
+    auto la = open_at(a);
+    auto lb = open_at(b);
+    append(*la, 5, "second");
+    sync(*la, *lb);
+  }
+  copy_file(backup, a);  // the restore: the fence beside a.db says 10, the file 5
+  auto la = open_at(a);
+  EXPECT_NE(la->actor(), original);
+  append(*la, 3, "restored");
+  auto lb = open_at(b);
+  sync(*la, *lb);
+  EXPECT_EQ(la->digest().value(), lb->digest().value());
+  EXPECT_EQ(payloads(*la).size(), 13u);
+  EXPECT_EQ(payloads(*la), payloads(*lb));
+  EXPECT_EQ(la->held(original), 10u);
+  EXPECT_TRUE(la->verify().is_ok());
+}
+
+// A restore whose fence came back with it is not caught at open; the first
+// peer that holds more of the writer stops it from minting again under it.
+TEST_F(SqliteCopyTest, APeerHoldingMoreOfTheWriterRetiresIt) {
+  const std::string a = at("a.db"), b = at("b.db"), backup = at("backup.db");
+  ActorId original;
+  {
+    auto la = open_at(a);
+    auto lb = open_at(b);
+    original = la->actor();
+    append(*la, 5, "first");
+    sync(*la, *lb);
+  }
+  copy_file(a, backup);
+  copy_file(a + "-weft", backup + "-weft");
+  {
+    auto la = open_at(a);
+    auto lb = open_at(b);
+    append(*la, 5, "second");
+    sync(*la, *lb);
+  }
+  copy_file(backup, a);
+  copy_file(backup + "-weft", a + "-weft");
+  auto la = open_at(a);
+  EXPECT_EQ(la->actor(), original);  // nothing beside the file tells it apart
+  auto lb = open_at(b);
+  sync(*la, *lb);
+  EXPECT_NE(la->actor(), original);
+  EXPECT_EQ(*la->writer().retired, original);
+  append(*la, 3, "restored");
+  sync(*la, *lb);
+  EXPECT_EQ(la->digest().value(), lb->digest().value());
+  EXPECT_EQ(payloads(*la).size(), 13u);
+  // The retirement is durable: a reopen does not mint under the old writer.
+  const ActorId fresh = la->actor();
+  la.reset();
+  EXPECT_EQ(open_at(a)->actor(), fresh);
+}
+
+// An explicit writer id is the caller's: it is never replaced, but minting
+// under it from a copy answers CONFLICT instead of equivocating.
+TEST_F(SqliteCopyTest, AnExplicitWriterOnARestoredFileRefusesToMint) {
+  const std::string a = at("a.db"), backup = at("backup.db");
+  LogOptions mine;
+  mine.actor = actor(7);
+  {
+    auto la = open_sqlite_log(a, {}, mine).value();
+    append(*la, 2, "x");
+  }
+  copy_file(a, backup);
+  {
+    auto la = open_sqlite_log(a, {}, mine).value();
+    append(*la, 2, "y");
+  }
+  copy_file(backup, a);
+  auto la = open_sqlite_log(a, {}, mine);
+  ASSERT_EQ(la.code(), Code::kConflict);
+  EXPECT_NE(la.error().message.find("copied or restored"), std::string::npos)
+      << la.error().message;
+  SqliteOptions no_create;
+  no_create.create = false;
+  auto reader = open_sqlite_log(a, no_create, mine);
+  ASSERT_TRUE(reader.is_ok()) << reader.error().to_string();
+  EXPECT_EQ(reader.value()->append(AppendRequest{}).code(), Code::kConflict);
+  EXPECT_EQ(reader.value()->cursor(), 2u);
 }
 
 }  // namespace
