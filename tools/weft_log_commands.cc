@@ -19,9 +19,10 @@ namespace {
 
 constexpr const char* kInitHelp = R"(usage: weft init DB [--actor HEX] [--json]
 
-Creates the SQLite log file DB (an existing DB is refused) and, unless it
-already exists, the host key file DB.key: 32 random bytes, mode 0600, the
-master key `weft serve` and `weft token` derive token secrets from.
+Creates the SQLite log file DB (an existing DB is refused; an empty file
+is made a log) and, unless it already exists, the host key file DB.key:
+32 random bytes, mode 0600, the master key `weft serve` and `weft token`
+derive token secrets from.
 
   --actor HEX   the local writer id, 32 hex digits (default: random)
   --json        print one JSON object: path, actor, key, key_created
@@ -160,7 +161,7 @@ int cmd_init(Argv argv) {
     if (!actor) return usage_error("init", "--actor: expected 32 hex digits");
     options.actor = actor.value();
   }
-  if (file_size(*db)) {
+  if (file_size(*db).value_or(0) > 0) {  // an empty file (`: > DB`) is no log yet
     return report(make_error(Code::kInvalidArgument, *db + ": already exists (init creates a log)"));
   }
   auto log = open_sqlite_log(*db, SqliteOptions{}, options);

@@ -235,7 +235,19 @@ int cmd_sync(Argv argv) {
     }
   }
   if (!converged) {
-    return report(make_error(Code::kInternal, "sync: the logs differ after a completed sync"),
+    // Both sessions completed, so each holds every op the other could send:
+    // what still differs are ops both hold under the same ids with other
+    // content, minted by a copy or a restore before it was found out.
+    auto wa = la.value()->writer_summaries();
+    if (!wa) return report(wa.error());
+    auto wb = lb.value()->writer_summaries();
+    if (!wb) return report(wb.error());
+    const auto diff = first_difference(wa.value(), wb.value());
+    const std::string who = diff ? "writer " + diff->actor.hex() : "no single writer";
+    return report(make_error(Code::kConflict,
+                             "sync: the logs hold different ops of " + who +
+                                 " under the same ids (a copy or a restore of a replica minted "
+                                 "under it before it was found out)"),
                   kExitSession);
   }
   return kExitOk;

@@ -64,6 +64,19 @@ struct MergeStats {
   uint64_t rejected = 0;
 };
 
+// One writer's part of the digest: how many of its ops a log holds and the
+// chain over their hashes (docs/format.md).
+struct WriterSummary {
+  ActorId actor;
+  uint64_t counter = 0;
+  Hash chain{};
+};
+
+// The first writer (by actor id) whose ops two summaries disagree on, if
+// any: what differs between two logs whose digests differ.
+std::optional<WriterSummary> first_difference(std::span<const WriterSummary> a,
+                                              std::span<const WriterSummary> b);
+
 class Log {
  public:
   // Opens a log over `store`, loading O(actors) state.
@@ -140,6 +153,8 @@ class Log {
   std::vector<OpId> heads() const;
   // 32 bytes, equal exactly when two replicas hold the same ops.
   Result<Hash> digest();
+  // The digest's inputs, one per writer with ops here, sorted by actor.
+  Result<std::vector<WriterSummary>> writer_summaries();
   // Every op id in canonical order: (lamport, actor, counter).
   Result<std::vector<OpId>> canonical_order();
 
@@ -180,6 +195,7 @@ class Log {
   Log(std::unique_ptr<LogStore> store, LogOptions options, ActorId actor);
   void load_header(const LogHeader& header);
   Status choose_writer_locked();
+  Status extend_chains_locked();
   Status prepare_writer_locked(StoreTxn& txn);
   // A write transaction, reloading state first if another writer moved
   // the store; `synced`: one that survives power loss (an epoch bump).

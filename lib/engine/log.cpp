@@ -748,15 +748,9 @@ std::vector<OpId> Log::heads() const {
   return out;
 }
 
-Result<Hash> Log::digest() {
-  std::lock_guard lock(mu_);
-  crypto_generichash_blake2b_state st;
-  crypto_generichash_blake2b_init_salt_personal(&st, nullptr, 0, kHashSize, nullptr,
-                                                kDigestPersonal);
-  std::vector<uint8_t> entry;
+Status Log::extend_chains_locked() {
   std::vector<OpKey> page;
-  for (const auto& [id, i] : actor_index_) {
-    ActorState& a = actors_[i];
+  for (ActorState& a : actors_) {
     // The chain is extended lazily: appends and applies never pay for it.
     while (a.chain_upto < a.max_counter) {
       page.clear();
@@ -770,6 +764,19 @@ Result<Hash> Log::digest() {
       for (const OpKey& k : page) a.chain = chain_step(a.chain, k.hash);
       a.chain_upto += page.size();
     }
+  }
+  return Status::ok();
+}
+
+Result<Hash> Log::digest() {
+  std::lock_guard lock(mu_);
+  WEFT_TRY(extend_chains_locked());
+  crypto_generichash_blake2b_state st;
+  crypto_generichash_blake2b_init_salt_personal(&st, nullptr, 0, kHashSize, nullptr,
+                                                kDigestPersonal);
+  std::vector<uint8_t> entry;
+  for (const auto& [id, i] : actor_index_) {
+    const ActorState& a = actors_[i];
     if (a.max_counter == 0) continue;
     entry.assign(a.actor.bytes.begin(), a.actor.bytes.end());
     put_u64(entry, a.max_counter);
@@ -779,6 +786,30 @@ Result<Hash> Log::digest() {
   Hash out;
   crypto_generichash_blake2b_final(&st, out.data(), out.size());
   return out;
+}
+
+Result<std::vector<WriterSummary>> Log::writer_summaries() {
+  std::lock_guard lock(mu_);
+  WEFT_TRY(extend_chains_locked());
+  std::vector<WriterSummary> out;
+  out.reserve(actor_index_.size());
+  for (const auto& [id, i] : actor_index_) {
+    if (actors_[i].max_counter > 0) out.push_back({id, actors_[i].max_counter, actors_[i].chain});
+  }
+  return out;
+}
+
+std::optional<WriterSummary> first_difference(std::span<const WriterSummary> a,
+                                              std::span<const WriterSummary> b) {
+  size_t i = 0, j = 0;
+  while (i < a.size() || j < b.size()) {
+    if (j == b.size() || (i < a.size() && a[i].actor < b[j].actor)) return a[i];
+    if (i == a.size() || b[j].actor < a[i].actor) return b[j];
+    if (a[i].counter != b[j].counter || a[i].chain != b[j].chain) return a[i];
+    ++i;
+    ++j;
+  }
+  return std::nullopt;
 }
 
 template <typename T, typename F>

@@ -8,6 +8,7 @@ Python 3 standard library only. Prints one line per case and a final
 """
 
 import json
+import shutil
 import os
 import re
 import signal
@@ -381,9 +382,74 @@ def case_tail(tmp):
     check(rc == 0, f"tail after SIGTERM: exit {rc}")
 
 
+def case_empty_file_is_left_alone(tmp):
+    """Read-only commands never write: an empty file stays empty and can be made a log."""
+    db = os.path.join(tmp, "e.db")
+    open(db, "w").close()
+    for cmd in (["verify", db], ["digest", db], ["cat", db], ["stats", db]):
+        rc, out, err = run(*cmd)
+        check(rc != 0 and "NOT_FOUND" in err, f"weft {cmd[0]} on an empty file: {rc} {err!r}")
+        check(err.count("\n") == 1, f"weft {cmd[0]}: more than one line: {err!r}")
+        check(os.path.getsize(db) == 0, f"weft {cmd[0]} wrote to an empty file")
+    ok("init", db)
+    ok("append", db, "x")
+    check(payloads(db) == ["x"], "init after a refused read did not make a log")
+
+
+def case_copied_and_restored_replicas(tmp):
+    """A copied or restored file mints under a fresh writer: every replica converges."""
+    a = new_log(tmp, "a.db", *[f"a{i}" for i in range(5)])
+    b = new_log(tmp, "b.db")
+    ok("sync", a, b)
+    backup = os.path.join(tmp, "backup.db")
+    shutil.copyfile(a, backup)
+    ok("append", a, *[f"a{i}" for i in range(5, 10)])
+    ok("sync", a, b)
+    shutil.copyfile(backup, a)  # restore: the fence beside a.db says 10, the file 5
+    ok("append", a, "r0", "r1", "r2")
+    ok("sync", a, b)
+    check(digest(a) == digest(b), "restored replica did not converge")
+    check(len(payloads(a)) == 13 and sorted(payloads(a)) == sorted(payloads(b)),
+          f"ops lost or doubled after a restore: {payloads(a)}")
+    c = os.path.join(tmp, "c.db")
+    shutil.copyfile(a, c)  # a copy: no fence beside c.db
+    ok("append", a, "a-only")
+    ok("append", c, "c-only")
+    ok("sync", a, c)
+    ok("sync", c, b)
+    ok("sync", a, b)
+    check(digest(a) == digest(b) == digest(c), "copied replicas did not converge")
+    check(len(payloads(a)) == 15 and sorted(payloads(a)) == sorted(payloads(c)),
+          f"ops lost after a copy: {payloads(a)}")
+    check(ok("verify", a).startswith("ok"), "verify after copies")
+
+
+def case_diverged_writer_is_named(tmp):
+    """A restore whose fence came back with it diverges: sync says CONFLICT naming the writer."""
+    a = new_log(tmp, "a.db", "a0", "a1")
+    b = new_log(tmp, "b.db")
+    ok("sync", a, b)
+    writer = json.loads(ok("stats", a, "--json"))["local_actor"]
+    backup = os.path.join(tmp, "backup.db")
+    shutil.copyfile(a, backup)
+    shutil.copyfile(a + "-weft", backup + "-weft")
+    ok("append", a, "a2", "a3")
+    ok("sync", a, b)
+    shutil.copyfile(backup, a)
+    shutil.copyfile(backup + "-weft", a + "-weft")
+    ok("append", a, "forked")  # nothing tells this restore apart: it reuses counter 3
+    rc, out, err = run("sync", a, b)
+    check(rc != 0 and "CONFLICT" in err and writer in err,
+          f"sync of a diverged writer: exit {rc}, stderr {err!r}")
+    check(err.count("\n") == 1, f"more than one line: {err!r}")
+    new_writer = json.loads(ok("stats", a, "--json"))["local_actor"]
+    check(new_writer != writer, "the diverged writer was not retired")
+
+
 CASES = [case_help, case_usage_errors, case_missing_file, case_init_append_cat, case_sync,
          case_verify_digest_stats, case_stdio_serve_connect, case_tcp_and_read_token,
-         case_revoke, case_frame_limit, case_tail]
+         case_revoke, case_frame_limit, case_tail, case_empty_file_is_left_alone,
+         case_copied_and_restored_replicas, case_diverged_writer_is_named]
 
 
 def main():
