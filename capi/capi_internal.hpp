@@ -1,6 +1,7 @@
 // Shared by the C ABI's translation units (internal; not installed).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -14,7 +15,7 @@
 #include "weft/log.hpp"
 #include "weft/status.hpp"
 #include "weft/store.hpp"
-#include "weft/weft.h"
+#include "weft/sys/weft_sys.h"
 
 namespace weft::capi {
 
@@ -33,6 +34,14 @@ enum Tag : uint32_t {
   kSessionTag = 0x57534553,      // WSES
   kHostTag = 0x57485354,         // WHST
 };
+
+// A message a callback left with weft_error_set, for the code it returns.
+struct CallbackError {
+  bool set = false;
+  int32_t code = 0;
+  std::string message;
+};
+CallbackError& callback_error();  // the calling thread's
 
 // Sets the calling thread's last error.
 void set_error(int32_t code, std::string message);
@@ -53,6 +62,7 @@ template <typename F>
 int32_t guard(F&& body) noexcept {
   try {
     set_error(WEFT_OK, "");
+    callback_error().set = false;
     return body();
   } catch (const std::bad_alloc&) {
     set_error(WEFT_RESOURCE_EXHAUSTED, "out of memory");
@@ -80,17 +90,19 @@ void release(T* h, uint32_t tag) {
   delete h;
 }
 
-// The sizes of the versioned input structs in weft 0.1: fixed forever.
-// Callers built against 0.1 pass exactly these; later releases only append
-// fields, so struct_size tells which fields a caller knows.
-inline constexpr uint32_t kLogOptionsSize01 = 80;
-inline constexpr uint32_t kAppendRequestSize01 = 56;
-inline constexpr uint32_t kOpFieldsSize01 = 80;
-inline constexpr uint32_t kKvStoreSize01 = 96;
-static_assert(sizeof(weft_log_options) >= kLogOptionsSize01);
-static_assert(sizeof(weft_append_request) >= kAppendRequestSize01);
-static_assert(sizeof(weft_op_fields) >= kOpFieldsSize01);
-static_assert(sizeof(weft_kv_store) >= kKvStoreSize01);
+// The smallest struct_size each versioned input struct accepts: the end of
+// the last field of the release that introduced the struct, written as
+// offsetof + sizeof so it is right on every platform. Pinned forever: a
+// later release appends fields and leaves these alone, so a caller built
+// against an older header (a smaller struct_size) keeps working.
+#define WEFT_END_OF(type, field) (offsetof(type, field) + sizeof(((type*)nullptr)->field))
+inline constexpr size_t kLogOptionsMinSize = WEFT_END_OF(weft_log_options, max_message_bytes);  // 0.3
+inline constexpr size_t kSqliteOptionsMinSize = WEFT_END_OF(weft_sqlite_options, log_name);     // 0.3
+inline constexpr size_t kAppendRequestMinSize = WEFT_END_OF(weft_append_request, deps_len);     // 0.3
+inline constexpr size_t kOpFieldsMinSize = WEFT_END_OF(weft_op_fields, payload_len);            // 0.3
+inline constexpr size_t kKvStoreMinSize = WEFT_END_OF(weft_kv_store, scan);                     // 0.3
+inline constexpr size_t kSessionOptionsMinSize = WEFT_END_OF(weft_session_options, retry_seed); // 0.3
+#undef WEFT_END_OF
 
 // Copies a caller's versioned struct over `out` (which holds the defaults).
 // A struct_size from the 0.1 size up to this library's is accepted, fields
@@ -98,8 +110,8 @@ static_assert(sizeof(weft_kv_store) >= kKvStoreSize01);
 // fields this library cannot honour, and is refused rather than half-obeyed.
 // Returns nullptr, or what is wrong.
 template <typename T>
-const char* adopt(const T& in, uint32_t size_01, T& out) {
-  if (in.struct_size < size_01) return "struct_size is smaller than any weft release's: call the _init function";
+const char* adopt(const T& in, size_t min_size, T& out) {
+  if (in.struct_size < min_size) return "struct_size is smaller than any weft release's: call the _init function";
   if (in.struct_size > sizeof(T)) {
     return "struct_size is larger than this library knows: built against a newer weft";
   }
@@ -111,12 +123,12 @@ const char* adopt(const T& in, uint32_t size_01, T& out) {
 // Writes the first `size` bytes of `defaults` into the caller's struct
 // (never more: an older caller's struct is smaller) and sets struct_size.
 template <typename T>
-int32_t init_struct(T* out, size_t size, uint32_t size_01, T defaults) {
+int32_t init_struct(T* out, size_t size, size_t min_size, T defaults) {
   return guard([&]() -> int32_t {
     if (out == nullptr) return invalid("NULL struct");
-    if (size < size_01 || size > sizeof(T)) {
-      return invalid("struct_size is below the 0.1 layout or above this library's (built "
-                     "against a newer weft)");
+    if (size < min_size || size > sizeof(T)) {
+      return invalid("struct_size is below the struct's first layout or above this library's "
+                     "(built against a newer weft)");
     }
     defaults.struct_size = static_cast<uint32_t>(size);
     std::memcpy(static_cast<void*>(out), &defaults, size);
@@ -126,6 +138,7 @@ int32_t init_struct(T* out, size_t size, uint32_t size_01, T defaults) {
 
 // The defaults of each versioned struct, at this library's size.
 weft_log_options log_options_defaults();
+weft_sqlite_options sqlite_options_defaults();
 weft_append_request append_request_defaults();
 weft_op_fields op_fields_defaults();
 weft_kv_store kv_store_defaults();

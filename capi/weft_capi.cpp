@@ -29,6 +29,11 @@ LastError& last_error() {
 
 }  // namespace
 
+CallbackError& callback_error() {
+  thread_local CallbackError e;
+  return e;
+}
+
 void set_error(int32_t code, std::string message) {
   LastError& e = last_error();
   // One line, whoever wrote it (weft, or a callback through weft_error_set).
@@ -43,14 +48,21 @@ weft_log_options log_options_defaults() {
   std::memset(&o, 0, sizeof o);
   const weft::Limits l;
   o.struct_size = sizeof(weft_log_options);
-  o.busy_timeout_ms = 5000;
-  o.create = 1;
   o.auto_seal_ops = UINT64_MAX;
   o.max_ops = l.max_ops;
   o.max_payload_bytes = l.max_payload_bytes;
   o.max_deps_per_op = l.max_deps_per_op;
   o.max_actors = l.max_actors;
   o.max_message_bytes = l.max_message_bytes;
+  return o;
+}
+
+weft_sqlite_options sqlite_options_defaults() {
+  weft_sqlite_options o;
+  std::memset(&o, 0, sizeof o);
+  o.struct_size = sizeof(weft_sqlite_options);
+  o.busy_timeout_ms = 5000;
+  o.create = 1;
   return o;
 }
 
@@ -215,7 +227,7 @@ int32_t open_log(weft_log** out, const weft_log_options* opts, Open&& open) {
   *out = nullptr;
   weft_log_options o = capi::log_options_defaults();
   if (opts != nullptr) {
-    if (const char* why = capi::adopt(*opts, capi::kLogOptionsSize01, o)) {
+    if (const char* why = capi::adopt(*opts, capi::kLogOptionsMinSize, o)) {
       return invalid((std::string("weft_log_options: ") + why).c_str());
     }
   }
@@ -247,7 +259,7 @@ int32_t give_ids(const std::vector<weft::OpId>& ids, weft_op_id* out, size_t cap
 
 weft::Result<weft::AppendRequest> to_request(const weft_append_request& given) {
   weft_append_request r = capi::append_request_defaults();
-  if (const char* why = capi::adopt(given, capi::kAppendRequestSize01, r)) {
+  if (const char* why = capi::adopt(given, capi::kAppendRequestMinSize, r)) {
     return weft::make_error(Code::kInvalidArgument, std::string("weft_append_request: ") + why);
   }
   if (!bytes_ok(r.payload, r.payload_len)) {
@@ -291,6 +303,19 @@ int32_t weft_status_retryable(int32_t status) {
   return status >= 0 && weft::code_retryable(static_cast<Code>(status)) ? 1 : 0;
 }
 
+int32_t weft_error_set(int32_t code, const char* message) {
+  try {
+    capi::CallbackError& e = capi::callback_error();
+    e.code = code;
+    e.message = weft::make_error(Code::kOk, message ? message : "").message;
+    e.set = true;
+  } catch (...) {
+    // Out of memory: the callback's code still comes back, with weft's
+    // generic message.
+  }
+  return code;
+}
+
 const weft_error* weft_last_error(void) {
   auto& e = weft::capi::last_error();
   if (e.view.message == nullptr) {
@@ -311,7 +336,7 @@ size_t weft_bufs_count(const weft_bufs* bufs) {
   return alive(bufs, kBufsTag) ? bufs->items.size() : 0;
 }
 
-int32_t weft_bufs_at(const weft_bufs* bufs, size_t index, const uint8_t** data, size_t* len) {
+int32_t weft_bufs_at(const uint8_t** data, size_t* len, const weft_bufs* bufs, size_t index) {
   return guard([&]() -> int32_t {
     if (data) *data = nullptr;
     if (len) *len = 0;
@@ -326,8 +351,13 @@ int32_t weft_bufs_at(const weft_bufs* bufs, size_t index, const uint8_t** data, 
 void weft_bufs_free(weft_bufs* bufs) { release(bufs, kBufsTag); }
 
 int32_t weft_log_options_init(weft_log_options* opts, size_t struct_size) {
-  return capi::init_struct(opts, struct_size, capi::kLogOptionsSize01,
+  return capi::init_struct(opts, struct_size, capi::kLogOptionsMinSize,
                            capi::log_options_defaults());
+}
+
+int32_t weft_sqlite_options_init(weft_sqlite_options* opts, size_t struct_size) {
+  return capi::init_struct(opts, struct_size, capi::kSqliteOptionsMinSize,
+                           capi::sqlite_options_defaults());
 }
 
 int32_t weft_log_open_memory(weft_log** out, const weft_log_options* opts) {
@@ -338,19 +368,25 @@ int32_t weft_log_open_memory(weft_log** out, const weft_log_options* opts) {
   });
 }
 
-int32_t weft_log_open_sqlite(weft_log** out, const char* path, const weft_log_options* opts) {
+int32_t weft_log_open_sqlite(weft_log** out, const char* path, const weft_log_options* opts,
+                             const weft_sqlite_options* sqlite) {
   return guard([&]() -> int32_t {
-    if (path == nullptr) {
-      if (out) *out = nullptr;
-      return invalid("path is NULL");
+    if (out) *out = nullptr;
+    if (path == nullptr) return invalid("path is NULL");
+    weft_sqlite_options so = capi::sqlite_options_defaults();
+    if (sqlite != nullptr) {
+      if (const char* why = capi::adopt(*sqlite, capi::kSqliteOptionsMinSize, so)) {
+        return invalid((std::string("weft_sqlite_options: ") + why).c_str());
+      }
     }
-    return open_log(out, opts, [path](const weft_log_options& o, weft::LogOptions lo) {
-      weft::SqliteOptions so;
-      so.synchronous_full = o.synchronous_full != 0;
-      so.busy_timeout_ms = o.busy_timeout_ms;
-      so.create = o.create != 0;
-      if (o.log_name != nullptr) so.log_name = o.log_name;
-      return weft::open_sqlite_log(path, so, std::move(lo));
+    weft::SqliteOptions o;
+    o.synchronous_full = so.synchronous_full != 0;
+    o.busy_timeout_ms = so.busy_timeout_ms;
+    o.create = so.create != 0;
+    o.special_names = so.special_names != 0;
+    if (so.log_name != nullptr) o.log_name = so.log_name;
+    return open_log(out, opts, [path, &o](const weft_log_options&, weft::LogOptions lo) {
+      return weft::open_sqlite_log(path, o, std::move(lo));
     });
   });
 }
@@ -371,7 +407,7 @@ int32_t weft_log_open_kv(weft_log** out, const weft_kv_store* store, void* db,
 
 void weft_log_free(weft_log* log) { release(log, kLogTag); }
 
-int32_t weft_log_actor(const weft_log* log, weft_actor* out) {
+int32_t weft_log_actor(weft_actor* out, const weft_log* log) {
   return guard([&]() -> int32_t {
     if (out) std::memset(out, 0, sizeof *out);
     if (!alive(log, kLogTag) || out == nullptr) return invalid("NULL argument");
@@ -380,7 +416,7 @@ int32_t weft_log_actor(const weft_log* log, weft_actor* out) {
   });
 }
 
-int32_t weft_log_cursor(const weft_log* log, uint64_t* out) {
+int32_t weft_log_cursor(uint64_t* out, const weft_log* log) {
   return guard([&]() -> int32_t {
     if (out) *out = 0;
     if (!alive(log, kLogTag) || out == nullptr) return invalid("NULL argument");
@@ -389,7 +425,7 @@ int32_t weft_log_cursor(const weft_log* log, uint64_t* out) {
   });
 }
 
-int32_t weft_log_epoch(const weft_log* log, uint32_t* out) {
+int32_t weft_log_epoch(uint32_t* out, const weft_log* log) {
   return guard([&]() -> int32_t {
     if (out) *out = 0;
     if (!alive(log, kLogTag) || out == nullptr) return invalid("NULL argument");
@@ -406,8 +442,8 @@ int32_t weft_log_set_epoch(weft_log* log, uint32_t epoch) {
   });
 }
 
-int32_t weft_log_append(weft_log* log, const uint8_t* payload, size_t payload_len, uint32_t kind,
-                        weft_op_id* out) {
+int32_t weft_log_append(weft_op_id* out, weft_log* log, const uint8_t* payload,
+                        size_t payload_len, uint32_t kind) {
   return guard([&]() -> int32_t {
     if (out) std::memset(out, 0, sizeof *out);
     if (!alive(log, kLogTag)) return invalid("log is NULL");
@@ -423,12 +459,12 @@ int32_t weft_log_append(weft_log* log, const uint8_t* payload, size_t payload_le
 }
 
 int32_t weft_append_request_init(weft_append_request* req, size_t struct_size) {
-  return capi::init_struct(req, struct_size, capi::kAppendRequestSize01,
+  return capi::init_struct(req, struct_size, capi::kAppendRequestMinSize,
                            capi::append_request_defaults());
 }
 
-int32_t weft_log_append_many(weft_log* log, const weft_append_request* reqs, size_t count,
-                             weft_op_id* out) {
+int32_t weft_log_append_many(weft_op_id* out, weft_log* log, const weft_append_request* reqs,
+                             size_t count) {
   return guard([&]() -> int32_t {
     if (out) std::memset(out, 0, sizeof(weft_op_id) * count);
     if (!alive(log, kLogTag)) return invalid("log is NULL");
@@ -449,7 +485,7 @@ int32_t weft_log_append_many(weft_log* log, const weft_append_request* reqs, siz
   });
 }
 
-int32_t weft_log_apply(weft_log* log, const uint8_t* batch, size_t batch_len, weft_ack** out) {
+int32_t weft_log_apply(weft_ack** out, weft_log* log, const uint8_t* batch, size_t batch_len) {
   return guard([&]() -> int32_t {
     if (out) *out = nullptr;
     if (!alive(log, kLogTag) || out == nullptr) return invalid("NULL argument");
@@ -466,7 +502,7 @@ int32_t weft_log_apply(weft_log* log, const uint8_t* batch, size_t batch_len, we
   });
 }
 
-int32_t weft_ack_get_info(const weft_ack* ack, weft_ack_info* out) {
+int32_t weft_ack_get_info(weft_ack_info* out, const weft_ack* ack) {
   return guard([&]() -> int32_t {
     if (out) std::memset(out, 0, sizeof *out);
     if (!alive(ack, kAckTag) || out == nullptr) return invalid("NULL argument");
@@ -475,14 +511,15 @@ int32_t weft_ack_get_info(const weft_ack* ack, weft_ack_info* out) {
     out->seq = a.seq;
     out->status = static_cast<int32_t>(a.status);
     out->cursor = a.cursor;
-    out->applied = a.applied.size();
-    out->duplicates = a.duplicates.size();
-    out->rejected = a.rejected.size();
     return WEFT_OK;
   });
 }
 
-int32_t weft_ack_get_applied(const weft_ack* ack, size_t index, weft_op_id* out) {
+size_t weft_ack_applied_count(const weft_ack* ack) {
+  return alive(ack, kAckTag) ? ack->ack.applied.size() : 0;
+}
+
+int32_t weft_ack_applied_at(weft_op_id* out, const weft_ack* ack, size_t index) {
   return guard([&]() -> int32_t {
     if (out) std::memset(out, 0, sizeof *out);
     if (!alive(ack, kAckTag) || out == nullptr) return invalid("NULL argument");
@@ -492,7 +529,11 @@ int32_t weft_ack_get_applied(const weft_ack* ack, size_t index, weft_op_id* out)
   });
 }
 
-int32_t weft_ack_get_duplicate(const weft_ack* ack, size_t index, weft_op_id* out) {
+size_t weft_ack_duplicate_count(const weft_ack* ack) {
+  return alive(ack, kAckTag) ? ack->ack.duplicates.size() : 0;
+}
+
+int32_t weft_ack_duplicate_at(weft_op_id* out, const weft_ack* ack, size_t index) {
   return guard([&]() -> int32_t {
     if (out) std::memset(out, 0, sizeof *out);
     if (!alive(ack, kAckTag) || out == nullptr) return invalid("NULL argument");
@@ -502,7 +543,11 @@ int32_t weft_ack_get_duplicate(const weft_ack* ack, size_t index, weft_op_id* ou
   });
 }
 
-int32_t weft_ack_get_rejected(const weft_ack* ack, size_t index, weft_op_id* out, int32_t* code) {
+size_t weft_ack_rejected_count(const weft_ack* ack) {
+  return alive(ack, kAckTag) ? ack->ack.rejected.size() : 0;
+}
+
+int32_t weft_ack_rejected_at(weft_op_id* out, int32_t* code, const weft_ack* ack, size_t index) {
   return guard([&]() -> int32_t {
     if (out) std::memset(out, 0, sizeof *out);
     if (code) *code = 0;
@@ -514,7 +559,7 @@ int32_t weft_ack_get_rejected(const weft_ack* ack, size_t index, weft_op_id* out
   });
 }
 
-int32_t weft_ack_encode(const weft_ack* ack, weft_buf* out) {
+int32_t weft_ack_encode(weft_buf* out, const weft_ack* ack) {
   return guard([&]() -> int32_t {
     if (out) *out = weft_buf{nullptr, 0};
     if (!alive(ack, kAckTag) || out == nullptr) return invalid("NULL argument");
@@ -523,7 +568,7 @@ int32_t weft_ack_encode(const weft_ack* ack, weft_buf* out) {
   });
 }
 
-int32_t weft_ack_decode(const uint8_t* bytes, size_t len, weft_ack** out) {
+int32_t weft_ack_decode(weft_ack** out, const uint8_t* bytes, size_t len) {
   return guard([&]() -> int32_t {
     if (out) *out = nullptr;
     if (out == nullptr || !bytes_ok(bytes, len)) return invalid("NULL argument");
@@ -538,7 +583,7 @@ int32_t weft_ack_decode(const uint8_t* bytes, size_t len, weft_ack** out) {
 
 void weft_ack_free(weft_ack* ack) { release(ack, kAckTag); }
 
-int32_t weft_log_read(weft_log* log, uint64_t from_cursor, uint64_t max, weft_iter** out) {
+int32_t weft_log_read(weft_iter** out, const weft_log* log, uint64_t from_cursor, uint64_t max) {
   return guard([&]() -> int32_t {
     if (out) *out = nullptr;
     if (!alive(log, kLogTag) || out == nullptr) return invalid("NULL argument");
@@ -551,7 +596,7 @@ int32_t weft_log_read(weft_log* log, uint64_t from_cursor, uint64_t max, weft_it
   });
 }
 
-int32_t weft_iter_next(weft_iter* iter, weft_op_view* view, uint32_t* has_op) {
+int32_t weft_iter_next(weft_op_view* view, uint32_t* has_op, weft_iter* iter) {
   return guard([&]() -> int32_t {
     if (view) std::memset(view, 0, sizeof *view);
     if (has_op) *has_op = 0;
@@ -579,7 +624,7 @@ int32_t weft_iter_next(weft_iter* iter, weft_op_view* view, uint32_t* has_op) {
 
 void weft_iter_free(weft_iter* iter) { release(iter, kIterTag); }
 
-int32_t weft_log_get(weft_log* log, const weft_op_id* id, weft_op** out) {
+int32_t weft_log_get(weft_op** out, const weft_log* log, const weft_op_id* id) {
   return guard([&]() -> int32_t {
     if (out) *out = nullptr;
     if (!alive(log, kLogTag) || id == nullptr || out == nullptr) return invalid("NULL argument");
@@ -592,7 +637,7 @@ int32_t weft_log_get(weft_log* log, const weft_op_id* id, weft_op** out) {
   });
 }
 
-int32_t weft_op_get_view(const weft_op* op, weft_op_view* out) {
+int32_t weft_op_get_view(weft_op_view* out, const weft_op* op) {
   return guard([&]() -> int32_t {
     if (out) std::memset(out, 0, sizeof *out);
     if (!alive(op, kOpTag) || out == nullptr) return invalid("NULL argument");
@@ -603,7 +648,7 @@ int32_t weft_op_get_view(const weft_op* op, weft_op_view* out) {
 
 void weft_op_free(weft_op* op) { release(op, kOpTag); }
 
-int32_t weft_log_heads(const weft_log* log, weft_op_id* out, size_t capacity, size_t* len) {
+int32_t weft_log_heads(weft_op_id* out, size_t capacity, size_t* len, const weft_log* log) {
   return guard([&]() -> int32_t {
     if (len) *len = 0;
     if (!alive(log, kLogTag)) return invalid("log is NULL");
@@ -611,7 +656,8 @@ int32_t weft_log_heads(const weft_log* log, weft_op_id* out, size_t capacity, si
   });
 }
 
-int32_t weft_log_canonical_order(weft_log* log, weft_op_id* out, size_t capacity, size_t* len) {
+int32_t weft_log_canonical_order(weft_op_id* out, size_t capacity, size_t* len,
+                                 const weft_log* log) {
   return guard([&]() -> int32_t {
     if (len) *len = 0;
     if (!alive(log, kLogTag)) return invalid("log is NULL");
@@ -621,7 +667,7 @@ int32_t weft_log_canonical_order(weft_log* log, weft_op_id* out, size_t capacity
   });
 }
 
-int32_t weft_log_version_vector(const weft_log* log, weft_buf* out) {
+int32_t weft_log_version_vector(weft_buf* out, const weft_log* log) {
   return guard([&]() -> int32_t {
     if (out) *out = weft_buf{nullptr, 0};
     if (!alive(log, kLogTag) || out == nullptr) return invalid("NULL argument");
@@ -630,8 +676,8 @@ int32_t weft_log_version_vector(const weft_log* log, weft_buf* out) {
   });
 }
 
-int32_t weft_log_diff(weft_log* log, const uint8_t* vv, size_t vv_len,
-                      uint32_t max_ops_per_batch, uint32_t epoch, weft_bufs** out) {
+int32_t weft_log_diff(weft_bufs** out, const weft_log* log, const uint8_t* vv, size_t vv_len,
+                      uint32_t max_ops_per_batch, uint32_t epoch) {
   return guard([&]() -> int32_t {
     if (out) *out = nullptr;
     if (!alive(log, kLogTag) || out == nullptr || !bytes_ok(vv, vv_len)) {
@@ -657,7 +703,7 @@ int32_t weft_log_diff(weft_log* log, const uint8_t* vv, size_t vv_len,
   });
 }
 
-int32_t weft_log_merge(weft_log* log, weft_log* other, uint64_t* applied) {
+int32_t weft_log_merge(uint64_t* applied, weft_log* log, const weft_log* other) {
   return guard([&]() -> int32_t {
     if (applied) *applied = 0;
     if (!alive(log, kLogTag) || !alive(other, kLogTag)) return invalid("NULL argument");
@@ -668,7 +714,7 @@ int32_t weft_log_merge(weft_log* log, weft_log* other, uint64_t* applied) {
   });
 }
 
-int32_t weft_log_digest(weft_log* log, weft_hash* out) {
+int32_t weft_log_digest(weft_hash* out, const weft_log* log) {
   return guard([&]() -> int32_t {
     if (out) std::memset(out, 0, sizeof *out);
     if (!alive(log, kLogTag) || out == nullptr) return invalid("NULL argument");
@@ -679,8 +725,8 @@ int32_t weft_log_digest(weft_log* log, weft_hash* out) {
   });
 }
 
-int32_t weft_log_seal(weft_log* log, const weft_actor* actor, uint64_t last,
-                      const weft_hash* expected_digest, weft_seal* out) {
+int32_t weft_log_seal(weft_seal* out, weft_log* log, const weft_actor* actor, uint64_t last,
+                      const weft_hash* expected_digest) {
   return guard([&]() -> int32_t {
     if (out) std::memset(out, 0, sizeof *out);
     if (!alive(log, kLogTag) || actor == nullptr) return invalid("NULL argument");
@@ -693,7 +739,8 @@ int32_t weft_log_seal(weft_log* log, const weft_actor* actor, uint64_t last,
   });
 }
 
-int32_t weft_log_chunk_get(weft_log* log, const weft_actor* actor, uint64_t index, weft_buf* out) {
+int32_t weft_log_chunk_get(weft_buf* out, const weft_log* log, const weft_actor* actor,
+                           uint64_t index) {
   return guard([&]() -> int32_t {
     if (out) *out = weft_buf{nullptr, 0};
     if (!alive(log, kLogTag) || actor == nullptr || out == nullptr) return invalid("NULL argument");
@@ -704,8 +751,8 @@ int32_t weft_log_chunk_get(weft_log* log, const weft_actor* actor, uint64_t inde
   });
 }
 
-int32_t weft_log_chunk_put(weft_log* log, const uint8_t* bytes, size_t len,
-                           const weft_hash* expected_digest, weft_seal* out) {
+int32_t weft_log_chunk_put(weft_seal* out, weft_log* log, const uint8_t* bytes, size_t len,
+                           const weft_hash* expected_digest) {
   return guard([&]() -> int32_t {
     if (out) std::memset(out, 0, sizeof *out);
     if (!alive(log, kLogTag) || !bytes_ok(bytes, len)) return invalid("NULL argument");
@@ -718,8 +765,8 @@ int32_t weft_log_chunk_put(weft_log* log, const uint8_t* bytes, size_t len,
   });
 }
 
-int32_t weft_chunk_verify(const uint8_t* bytes, size_t len, const weft_seal* expected,
-                          weft_seal* out) {
+int32_t weft_chunk_verify(weft_seal* out, const uint8_t* bytes, size_t len,
+                          const weft_seal* expected) {
   return guard([&]() -> int32_t {
     if (out) std::memset(out, 0, sizeof *out);
     if (!bytes_ok(bytes, len)) return invalid("bytes is NULL with a nonzero length");
@@ -737,7 +784,7 @@ int32_t weft_chunk_verify(const uint8_t* bytes, size_t len, const weft_seal* exp
   });
 }
 
-int32_t weft_log_verify(weft_log* log, uint64_t* ops, uint64_t* chunks) {
+int32_t weft_log_verify(uint64_t* ops, uint64_t* chunks, const weft_log* log) {
   return guard([&]() -> int32_t {
     if (ops) *ops = 0;
     if (chunks) *chunks = 0;
@@ -751,7 +798,7 @@ int32_t weft_log_verify(weft_log* log, uint64_t* ops, uint64_t* chunks) {
 }
 
 int32_t weft_op_fields_init(weft_op_fields* fields, size_t struct_size) {
-  return capi::init_struct(fields, struct_size, capi::kOpFieldsSize01, capi::op_fields_defaults());
+  return capi::init_struct(fields, struct_size, capi::kOpFieldsMinSize, capi::op_fields_defaults());
 }
 
 int32_t weft_batch_builder_new(weft_batch_builder** out) {
@@ -780,7 +827,7 @@ int32_t weft_batch_builder_add_op(weft_batch_builder* builder, const weft_op_fie
   return guard([&]() -> int32_t {
     if (!alive(builder, kBuilderTag) || given == nullptr) return invalid("NULL argument");
     weft_op_fields fields = capi::op_fields_defaults();
-    if (const char* why = capi::adopt(*given, capi::kOpFieldsSize01, fields)) {
+    if (const char* why = capi::adopt(*given, capi::kOpFieldsMinSize, fields)) {
       return invalid((std::string("weft_op_fields: ") + why).c_str());
     }
     const weft_op_fields* f = &fields;
@@ -800,7 +847,7 @@ int32_t weft_batch_builder_add_op(weft_batch_builder* builder, const weft_op_fie
   });
 }
 
-int32_t weft_batch_builder_finish(const weft_batch_builder* builder, weft_buf* out) {
+int32_t weft_batch_builder_finish(weft_buf* out, const weft_batch_builder* builder) {
   return guard([&]() -> int32_t {
     if (out) *out = weft_buf{nullptr, 0};
     if (!alive(builder, kBuilderTag) || out == nullptr) return invalid("NULL argument");
@@ -811,7 +858,7 @@ int32_t weft_batch_builder_finish(const weft_batch_builder* builder, weft_buf* o
 
 void weft_batch_builder_free(weft_batch_builder* builder) { release(builder, kBuilderTag); }
 
-int32_t weft_batch_decode(const uint8_t* bytes, size_t len, weft_batch** out) {
+int32_t weft_batch_decode(weft_batch** out, const uint8_t* bytes, size_t len) {
   return guard([&]() -> int32_t {
     if (out) *out = nullptr;
     if (out == nullptr || !bytes_ok(bytes, len)) return invalid("NULL argument");
@@ -826,7 +873,7 @@ int32_t weft_batch_decode(const uint8_t* bytes, size_t len, weft_batch** out) {
   });
 }
 
-int32_t weft_batch_get_info(const weft_batch* batch, weft_batch_info* out) {
+int32_t weft_batch_get_info(weft_batch_info* out, const weft_batch* batch) {
   return guard([&]() -> int32_t {
     if (out) std::memset(out, 0, sizeof *out);
     if (!alive(batch, kBatchTag) || out == nullptr) return invalid("NULL argument");
@@ -836,12 +883,15 @@ int32_t weft_batch_get_info(const weft_batch* batch, weft_batch_info* out) {
     out->has_expected_cursor = b.expected_cursor.has_value() ? 1 : 0;
     out->expected_cursor = b.expected_cursor.value_or(0);
     out->epoch = b.epoch;
-    out->op_count = batch->ops.size();
     return WEFT_OK;
   });
 }
 
-int32_t weft_batch_get_op(const weft_batch* batch, size_t index, weft_op_view* out) {
+size_t weft_batch_op_count(const weft_batch* batch) {
+  return alive(batch, kBatchTag) ? batch->ops.size() : 0;
+}
+
+int32_t weft_batch_op_at(weft_op_view* out, const weft_batch* batch, size_t index) {
   return guard([&]() -> int32_t {
     if (out) std::memset(out, 0, sizeof *out);
     if (!alive(batch, kBatchTag) || out == nullptr) return invalid("NULL argument");
@@ -853,7 +903,7 @@ int32_t weft_batch_get_op(const weft_batch* batch, size_t index, weft_op_view* o
 
 void weft_batch_free(weft_batch* batch) { release(batch, kBatchTag); }
 
-int32_t weft_chunk_decode(const uint8_t* bytes, size_t len, weft_chunk** out) {
+int32_t weft_chunk_decode(weft_chunk** out, const uint8_t* bytes, size_t len) {
   return guard([&]() -> int32_t {
     if (out) *out = nullptr;
     if (out == nullptr || !bytes_ok(bytes, len)) return invalid("NULL argument");
@@ -867,17 +917,20 @@ int32_t weft_chunk_decode(const uint8_t* bytes, size_t len, weft_chunk** out) {
   });
 }
 
-int32_t weft_chunk_get_info(const weft_chunk* chunk, weft_chunk_info* out) {
+int32_t weft_chunk_get_seal(weft_seal* out, const weft_chunk* chunk) {
   return guard([&]() -> int32_t {
     if (out) std::memset(out, 0, sizeof *out);
     if (!alive(chunk, kChunkTag) || out == nullptr) return invalid("NULL argument");
-    out->seal = from_seal(chunk->seal);
-    out->op_count = chunk->ops.size();
+    *out = from_seal(chunk->seal);
     return WEFT_OK;
   });
 }
 
-int32_t weft_chunk_get_op(const weft_chunk* chunk, size_t index, weft_op_view* out) {
+size_t weft_chunk_op_count(const weft_chunk* chunk) {
+  return alive(chunk, kChunkTag) ? chunk->ops.size() : 0;
+}
+
+int32_t weft_chunk_op_at(weft_op_view* out, const weft_chunk* chunk, size_t index) {
   return guard([&]() -> int32_t {
     if (out) std::memset(out, 0, sizeof *out);
     if (!alive(chunk, kChunkTag) || out == nullptr) return invalid("NULL argument");

@@ -25,14 +25,18 @@ weft_kv_store kv_store_defaults() {
 std::optional<weft_kv_store> table_of(const weft_kv_store* given, bool need_create) {
   if (given == nullptr) return std::nullopt;
   weft_kv_store t = kv_store_defaults();
-  if (adopt(*given, kKvStoreSize01, t) != nullptr) return std::nullopt;
+  if (adopt(*given, kKvStoreMinSize, t) != nullptr) return std::nullopt;
   const bool ok = t.connect && t.disconnect && t.begin && t.commit && t.rollback && t.put &&
                   t.get && t.scan && (!need_create || (t.create && t.destroy));
   return ok ? std::optional<weft_kv_store>(t) : std::nullopt;
 }
 
 Status from_callback(int32_t rc, const char* what) {
+  CallbackError& e = callback_error();
+  const bool described = e.set && e.code == rc;
+  e.set = false;  // a message is for the return that follows it, never a later one
   if (rc == WEFT_OK) return Status::ok();
+  if (described) return make_error(static_cast<Code>(rc), std::string("kv adapter: ") + what + ": " + e.message);
   return make_error(static_cast<Code>(rc),
                     std::string("kv adapter: ") + what + " returned " + std::to_string(rc));
 }
@@ -158,12 +162,12 @@ struct weft_conformance {
 extern "C" {
 
 int32_t weft_kv_store_init(weft_kv_store* store, size_t struct_size) {
-  return weft::capi::init_struct(store, struct_size, weft::capi::kKvStoreSize01,
+  return weft::capi::init_struct(store, struct_size, weft::capi::kKvStoreMinSize,
                                  weft::capi::kv_store_defaults());
 }
 
-int32_t weft_conformance_run(const weft_kv_store* store, const char* only,
-                             weft_conformance** out) {
+int32_t weft_conformance_run(weft_conformance** out, const weft_kv_store* store,
+                             const char* only) {
   using namespace weft;
   return capi::guard([&]() -> int32_t {
     if (out) *out = nullptr;
@@ -196,8 +200,8 @@ size_t weft_conformance_count(const weft_conformance* results) {
   return weft::capi::alive(results, weft::capi::kConformanceTag) ? results->results.size() : 0;
 }
 
-int32_t weft_conformance_get(const weft_conformance* results, size_t index,
-                             weft_conformance_result* out) {
+int32_t weft_conformance_at(weft_conformance_result* out, const weft_conformance* results,
+                            size_t index) {
   using namespace weft;
   return capi::guard([&]() -> int32_t {
     if (out) std::memset(out, 0, sizeof *out);

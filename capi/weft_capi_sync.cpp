@@ -44,7 +44,6 @@ using weft::capi::kHostTag;
 using weft::capi::kLogTag;
 using weft::capi::kSessionTag;
 
-constexpr uint32_t kSessionOptionsSize01 = sizeof(weft_session_options);  // first in 0.2
 
 weft_session_options session_defaults() {
   weft_session_options o;
@@ -67,7 +66,7 @@ weft_session_options session_defaults() {
 const char* to_options(const weft_session_options* given, weft::SessionOptions& out) {
   weft_session_options o = session_defaults();
   if (given != nullptr) {
-    if (const char* bad = weft::capi::adopt(*given, kSessionOptionsSize01, o)) return bad;
+    if (const char* bad = weft::capi::adopt(*given, weft::capi::kSessionOptionsMinSize, o)) return bad;
   }
   if (!bytes_ok(o.token, o.token_len)) return "token is NULL with a nonzero length";
   out.push = o.push != 0;
@@ -122,7 +121,7 @@ bool file_safe(std::string_view id) {
 
 extern "C" {
 
-int32_t weft_log_peer(weft_log* log, const char* peer, weft_peer_state* out) {
+int32_t weft_log_peer(weft_peer_state* out, const weft_log* log, const char* peer) {
   return guard([&]() -> int32_t {
     if (out) std::memset(out, 0, sizeof *out);
     if (!alive(log, kLogTag) || peer == nullptr || out == nullptr) return invalid("NULL argument");
@@ -135,8 +134,8 @@ int32_t weft_log_peer(weft_log* log, const char* peer, weft_peer_state* out) {
   });
 }
 
-int32_t weft_log_record_peer(weft_log* log, const char* peer, const weft_peer_state* state,
-                             weft_peer_state* stored) {
+int32_t weft_log_record_peer(weft_peer_state* stored, weft_log* log, const char* peer,
+                             const weft_peer_state* state) {
   return guard([&]() -> int32_t {
     if (stored) std::memset(stored, 0, sizeof *stored);
     if (!alive(log, kLogTag) || peer == nullptr || state == nullptr) {
@@ -172,8 +171,8 @@ int32_t weft_secret_new(uint8_t secret[32]) {
   });
 }
 
-int32_t weft_token_issue(const uint8_t secret[32], const char* log_id, uint32_t epoch,
-                         uint32_t scope, weft_buf* out) {
+int32_t weft_token_issue(weft_buf* out, const uint8_t secret[32], const char* log_id,
+                         uint32_t epoch, uint32_t scope) {
   return guard([&]() -> int32_t {
     if (out) *out = weft_buf{nullptr, 0};
     if (secret == nullptr || log_id == nullptr || out == nullptr) return invalid("NULL argument");
@@ -186,9 +185,9 @@ int32_t weft_token_issue(const uint8_t secret[32], const char* log_id, uint32_t 
   });
 }
 
-int32_t weft_token_verify(const uint8_t secret[32], const char* log_id, uint32_t current_epoch,
-                          const uint8_t* token, size_t token_len, uint32_t required,
-                          weft_grant* out) {
+int32_t weft_token_verify(weft_grant* out, const uint8_t secret[32], const char* log_id,
+                          uint32_t current_epoch, const uint8_t* token, size_t token_len,
+                          uint32_t required) {
   return guard([&]() -> int32_t {
     if (out) std::memset(out, 0, sizeof *out);
     if (secret == nullptr || log_id == nullptr || out == nullptr || !bytes_ok(token, token_len)) {
@@ -206,10 +205,11 @@ int32_t weft_token_verify(const uint8_t secret[32], const char* log_id, uint32_t
 }
 
 int32_t weft_session_options_init(weft_session_options* opts, size_t struct_size) {
-  return weft::capi::init_struct(opts, struct_size, kSessionOptionsSize01, session_defaults());
+  return weft::capi::init_struct(opts, struct_size, weft::capi::kSessionOptionsMinSize,
+                                 session_defaults());
 }
 
-int32_t weft_session_connect(weft_log* log, const weft_session_options* opts, weft_session** out) {
+int32_t weft_session_connect(weft_session** out, weft_log* log, const weft_session_options* opts) {
   return guard([&]() -> int32_t {
     if (out) *out = nullptr;
     if (!alive(log, kLogTag) || out == nullptr) return invalid("NULL argument");
@@ -219,7 +219,7 @@ int32_t weft_session_connect(weft_log* log, const weft_session_options* opts, we
   });
 }
 
-int32_t weft_session_accept(weft_log* log, const weft_session_options* opts, weft_session** out) {
+int32_t weft_session_accept(weft_session** out, weft_log* log, const weft_session_options* opts) {
   return guard([&]() -> int32_t {
     if (out) *out = nullptr;
     if (!alive(log, kLogTag) || out == nullptr) return invalid("NULL argument");
@@ -229,7 +229,7 @@ int32_t weft_session_accept(weft_log* log, const weft_session_options* opts, wef
   });
 }
 
-int32_t weft_session_next_message(weft_session* session, weft_buf* out, uint32_t* has_message) {
+int32_t weft_session_next_message(weft_buf* out, uint32_t* has_message, weft_session* session) {
   return guard([&]() -> int32_t {
     if (out) *out = weft_buf{nullptr, 0};
     if (has_message) *has_message = 0;
@@ -260,8 +260,8 @@ int32_t weft_session_tick(weft_session* session, uint64_t now_ms) {
   });
 }
 
-int32_t weft_session_get_info(const weft_session* session, weft_session_info* out,
-                              const char** error_message) {
+int32_t weft_session_get_info(weft_session_info* out, const char** error_message,
+                              const weft_session* session) {
   return guard([&]() -> int32_t {
     if (out) std::memset(out, 0, sizeof *out);
     if (error_message) *error_message = nullptr;
@@ -301,7 +301,7 @@ int32_t weft_session_get_info(const weft_session* session, weft_session_info* ou
 
 void weft_session_free(weft_session* session) { release(session, kSessionTag); }
 
-int32_t weft_host_new(const uint8_t master_key[32], const char* directory, weft_host** out) {
+int32_t weft_host_new(weft_host** out, const uint8_t master_key[32], const char* directory) {
   return guard([&]() -> int32_t {
     if (out) *out = nullptr;
     if (master_key == nullptr || out == nullptr) return invalid("NULL argument");
@@ -333,7 +333,7 @@ int32_t weft_host_new(const uint8_t master_key[32], const char* directory, weft_
 
 void weft_host_free(weft_host* host) { release(host, kHostTag); }
 
-int32_t weft_host_issue(weft_host* host, const char* log_id, uint32_t scope, weft_buf* out) {
+int32_t weft_host_issue(weft_buf* out, weft_host* host, const char* log_id, uint32_t scope) {
   return guard([&]() -> int32_t {
     if (out) *out = weft_buf{nullptr, 0};
     if (!alive(host, kHostTag) || log_id == nullptr || out == nullptr) {
@@ -347,8 +347,8 @@ int32_t weft_host_issue(weft_host* host, const char* log_id, uint32_t scope, wef
   });
 }
 
-int32_t weft_host_redeem(weft_host* host, const char* log_id, const uint8_t* token,
-                         size_t token_len, weft_redeem_info* out) {
+int32_t weft_host_redeem(weft_redeem_info* out, weft_host* host, const char* log_id,
+                         const uint8_t* token, size_t token_len) {
   return guard([&]() -> int32_t {
     if (out) std::memset(out, 0, sizeof *out);
     if (!alive(host, kHostTag) || log_id == nullptr || out == nullptr ||
@@ -367,7 +367,7 @@ int32_t weft_host_redeem(weft_host* host, const char* log_id, const uint8_t* tok
   });
 }
 
-int32_t weft_host_revoke(weft_host* host, const char* log_id, uint32_t* new_epoch) {
+int32_t weft_host_revoke(uint32_t* new_epoch, weft_host* host, const char* log_id) {
   return guard([&]() -> int32_t {
     if (new_epoch) *new_epoch = 0;
     if (!alive(host, kHostTag) || log_id == nullptr) return invalid("NULL argument");
@@ -378,7 +378,7 @@ int32_t weft_host_revoke(weft_host* host, const char* log_id, uint32_t* new_epoc
   });
 }
 
-int32_t weft_host_accept(weft_host* host, const weft_session_options* opts, weft_session** out) {
+int32_t weft_host_accept(weft_session** out, weft_host* host, const weft_session_options* opts) {
   return guard([&]() -> int32_t {
     if (out) *out = nullptr;
     if (!alive(host, kHostTag) || out == nullptr) return invalid("NULL argument");

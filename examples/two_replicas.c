@@ -16,7 +16,7 @@ static int check(int32_t status, const char *what) {
 }
 
 static int append(weft_log *log, const char *text) {
-  return check(weft_log_append(log, (const uint8_t *)text, strlen(text), 1, NULL), "append");
+  return check(weft_log_append(NULL, log, (const uint8_t *)text, strlen(text), 1), "append");
 }
 
 /* Sends every op `from` has and `to` lacks, as encoded batches. */
@@ -25,18 +25,16 @@ static int sync_into(weft_log *to, weft_log *from) {
   weft_bufs *batches = NULL;
   uint32_t epoch = 0;
   size_t i;
-  int failed = check(weft_log_version_vector(to, &vv), "version vector") ||
-               check(weft_log_epoch(to, &epoch), "epoch") ||
-               check(weft_log_diff(from, vv.data, vv.len, 0, epoch, &batches), "diff");
+  int failed = check(weft_log_version_vector(&vv, to), "version vector") ||
+               check(weft_log_epoch(&epoch, to), "epoch") ||
+               check(weft_log_diff(&batches, from, vv.data, vv.len, 0, epoch), "diff");
   for (i = 0; !failed && i < weft_bufs_count(batches); ++i) {
     const uint8_t *bytes = NULL;
     size_t len = 0;
     weft_ack *ack = NULL;
-    weft_ack_info info;
-    failed = check(weft_bufs_at(batches, i, &bytes, &len), "batch") ||
-             check(weft_log_apply(to, bytes, len, &ack), "apply") ||
-             check(weft_ack_get_info(ack, &info), "ack");
-    if (!failed) printf("  batch of %zu bytes: %zu applied\n", len, info.applied);
+    failed = check(weft_bufs_at(&bytes, &len, batches, i), "batch") ||
+             check(weft_log_apply(&ack, to, bytes, len), "apply");
+    if (!failed) printf("  batch of %zu bytes: %zu applied\n", len, weft_ack_applied_count(ack));
     weft_ack_free(ack);
   }
   weft_bufs_free(batches);
@@ -72,8 +70,8 @@ int main(void) {
     printf("server -> laptop\n");
     failed = sync_into(laptop, server);
   }
-  failed = failed || check(weft_log_digest(laptop, &a), "digest") ||
-           check(weft_log_digest(server, &b), "digest");
+  failed = failed || check(weft_log_digest(&a, laptop), "digest") ||
+           check(weft_log_digest(&b, server), "digest");
   if (!failed) {
     print_digest("laptop", &a);
     print_digest("server", &b);

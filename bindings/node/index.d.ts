@@ -126,13 +126,23 @@ export interface LogOptions {
   maxMessageBytes?: U64;
 }
 
+/**
+ * Log.openSqlite's options: the log's (weft_log_options) and the SQLite
+ * store's (weft_sqlite_options) in one object.
+ */
 export interface SqliteOptions extends LogOptions {
-  /** synchronous=FULL: survives power loss (default false). */
+  /** synchronous=FULL: an OK survives power loss (default false). */
   synchronousFull?: boolean;
   /** Wait this long for another writer's lock (default 5000). */
   busyTimeoutMs?: number;
-  /** Create the file and log if missing (default true). */
+  /** Create the file and log if missing (default true); false: opening never writes. */
   create?: boolean;
+  /**
+   * Let `path` be ":memory:" or a "file:" URI, which SQLite treats
+   * specially (default false: such paths, and an empty one, are
+   * INVALID_ARGUMENT).
+   */
+  specialNames?: boolean;
   /** The log within the file (default "main"). */
   logName?: string;
 }
@@ -162,7 +172,7 @@ export class WeftError extends Error {
   retryable: boolean;
   /** On a batch-level refusal by apply/applyAsync: the ack that carried it. */
   ack?: Ack;
-  /** When a JS store adapter threw during the call: what it threw. */
+  /** When a JS store adapter threw an object during the call: what it threw. */
   cause?: unknown;
 }
 
@@ -170,8 +180,9 @@ export class WeftError extends Error {
  * A storage adapter written in JS: an ordered key-value database with
  * write transactions (weft_kv_store). Every method is synchronous and runs
  * on the JS thread. To fail with a given status throw a WeftError with it;
- * anything else thrown counts as IO_ERROR. Keys and values given to the
- * adapter are fresh Buffers it may keep.
+ * anything else thrown counts as IO_ERROR. The thrown error's message
+ * reaches the caller's WeftError message (weft_error_set). Keys and values
+ * given to the adapter are fresh Buffers it may keep.
  */
 export interface KvAdapter<Db = unknown, Conn = unknown> {
   /** A new, empty database (the conformance kit makes one per scenario). */
@@ -482,7 +493,7 @@ export function liveHandles(): LiveHandles;
  */
 export function runConformance(adapter: KvAdapter, options?: { only?: string }): ConformanceResult[];
 
-/** The loaded library's version string, e.g. "0.1.0". */
+/** The loaded library's version string, e.g. "0.3.0". */
 export const version: string;
 /** weft_version_number() of the loaded library. */
 export const versionNumber: number;

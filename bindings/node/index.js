@@ -163,7 +163,13 @@ class Log {
     return new Log(kCreate, native.logOpenMemory(options));
   }
 
-  /** Opens (creating unless options.create is false) a log in a SQLite file. */
+  /**
+   * Opens (creating unless options.create is false) a log in a SQLite file.
+   * `options` holds the log's options (weft_log_options) and the SQLite
+   * store's (weft_sqlite_options): {synchronousFull, busyTimeoutMs, create,
+   * specialNames, logName}. An empty path, ":memory:" and "file:" URIs are
+   * INVALID_ARGUMENT unless specialNames is true.
+   */
   static openSqlite(file, options) {
     return new Log(kCreate, native.logOpenSqlite(file, options));
   }

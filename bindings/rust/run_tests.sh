@@ -8,7 +8,8 @@
 #
 #   WEFT_BUILD_DIR    the directory holding libweft.so
 #                     (default: build/bind-rust, configured and built here)
-#   WEFT_INCLUDE_DIR  the directory holding weft/weft.h (default: include)
+#   WEFT_INCLUDE_DIR  the directory holding weft/weft.h and weft/sys/weft_sys.h
+#                     (default: include)
 #   WEFT_VECTORS_DIR  the golden vectors (default: tests/vectors)
 #
 # Cargo builds into bindings/rust/target (git-ignored), offline: the crates
@@ -46,7 +47,8 @@ else
   fi
   ninja -C "$lib_dir" >&2 || finish 0 1
 fi
-for f in "$lib_dir/libweft.so" "$include_dir/weft/weft.h" "$vectors_dir"; do
+for f in "$lib_dir/libweft.so" "$include_dir/weft/weft.h" "$include_dir/weft/sys/weft_sys.h" \
+  "$vectors_dir"; do
   [ -e "$f" ] || { echo "missing $f" >&2; finish 0 1; }
 done
 export WEFT_LIB_DIR WEFT_INCLUDE_DIR WEFT_VECTORS_DIR

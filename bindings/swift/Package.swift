@@ -1,6 +1,8 @@
 // swift-tools-version:6.0
 //
-// Swift binding of weft's stable C ABI (include/weft/weft.h).
+// Swift binding of weft's C ABI: the stable include/weft/weft.h, and the
+// lower-stability include/weft/sys/weft_sys.h for the batch builder,
+// key-value store adapters and the conformance kit.
 //
 // libweft is not built by SwiftPM: build it with Meson, then pass its
 // include and library directories at build time (see README.md):
@@ -16,7 +18,8 @@ let package = Package(
         .executable(name: "weft-sync-example", targets: ["weft-sync-example"]),
     ],
     targets: [
-        // The C ABI as a Clang module: weft.h and `-lweft`, nothing else.
+        // The C ABI as a Clang module and `-lweft`: `CWeft` is weft.h,
+        // the explicit submodule `CWeft.Sys` adds weft/sys/weft_sys.h.
         .systemLibrary(
             name: "CWeft",
             path: "Sources/CWeft",

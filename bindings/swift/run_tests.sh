@@ -6,7 +6,8 @@
 #
 #   WEFT_BUILD_DIR    the directory holding libweft.so
 #                     (default: build/bind-swift, configured and built here)
-#   WEFT_INCLUDE_DIR  the directory holding weft/weft.h (default: include)
+#   WEFT_INCLUDE_DIR  the directory holding weft/weft.h and
+#                     weft/sys/weft_sys.h (default: include)
 #   WEFT_VECTORS_DIR  the golden vectors (default: tests/vectors)
 #
 # SwiftPM builds into build/swift (never inside bindings/swift).
@@ -42,7 +43,7 @@ else
   fi
   ninja -C "$lib_dir" >&2 || finish 0 1
 fi
-for f in "$lib_dir/libweft.so" "$include_dir/weft/weft.h"; do
+for f in "$lib_dir/libweft.so" "$include_dir/weft/weft.h" "$include_dir/weft/sys/weft_sys.h"; do
   [ -e "$f" ] || { echo "missing $f" >&2; finish 0 1; }
 done
 lib_dir=$(cd "$lib_dir" && pwd)

@@ -7,8 +7,8 @@ int main(void) {
   weft_log *log = NULL;
   uint64_t cursor = 0;
   if (weft_log_open_memory(&log, NULL) != WEFT_OK ||
-      weft_log_append(log, (const uint8_t *)"hi", 2, 0, NULL) != WEFT_OK ||
-      weft_log_cursor(log, &cursor) != WEFT_OK || cursor != 1) {
+      weft_log_append(NULL, log, (const uint8_t *)"hi", 2, 0) != WEFT_OK ||
+      weft_log_cursor(&cursor, log) != WEFT_OK || cursor != 1) {
     fprintf(stderr, "weft: %s\n", weft_last_error()->message);
     weft_log_free(log);
     return 1;

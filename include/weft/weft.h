@@ -6,11 +6,16 @@
  *  - Every fallible function returns a status: WEFT_OK (0) or one of the
  *    canonical codes below, whose values never change. On failure,
  *    weft_last_error() describes it and every output is NULL or zero.
+ *  - Outputs come first: a function's out-parameters precede its inputs
+ *    (a single one is named `out`), and an optional output may be NULL.
+ *  - Lists are read with a _count function and an _at(out, obj, index)
+ *    function; _count is infallible and answers 0 for NULL.
  *  - Structs passed in start with struct_size, set by their _init function
  *    from the size the caller was compiled with: any size from the
- *    struct's 0.1 layout up to this library's is accepted, fields past it
- *    keep their defaults; a larger size (a caller built against a newer
- *    weft) is refused with WEFT_INVALID_ARGUMENT.
+ *    struct's first layout (the end of the last field of the release that
+ *    introduced it) up to this library's is accepted, fields past it keep
+ *    their defaults; a larger size (a caller built against a newer weft) is
+ *    refused with WEFT_INVALID_ARGUMENT.
  *  - Handles returned through an `out` parameter belong to the caller, who
  *    releases them with the matching _free function (which accepts NULL).
  *    Child handles (iterators) keep their parent alive: handles may be
@@ -23,7 +28,11 @@
  *  - No global initialisation or shutdown.
  *  - Thread-safety: each opaque type ends its documentation with one
  *    label: immutable, internally synchronized, or one thread at a time.
+ *    A handle only read by a function is passed as const.
  *  - No C++ exception ever crosses this boundary.
+ *  - Lower-stability surface for tools, tests and storage adapters (the
+ *    batch builder, key-value adapters, the conformance kit) is in
+ *    weft/sys/weft_sys.h, which may change in a minor release.
  */
 #ifndef WEFT_WEFT_H
 #define WEFT_WEFT_H
@@ -46,19 +55,23 @@ extern "C" {
 /* ---------------------------------------------------------------- versions */
 
 #define WEFT_VERSION_MAJOR 0
-#define WEFT_VERSION_MINOR 2
+#define WEFT_VERSION_MINOR 3
 #define WEFT_VERSION_PATCH 0
 /* MAJOR * 10000 + MINOR * 100 + PATCH */
-#define WEFT_VERSION_NUMBER 200
+#define WEFT_VERSION_NUMBER 300
+/* Nonzero if this header is weft major.minor.patch or newer (compile time;
+   compare weft_version_number() at run time). @since 0.3 */
+#define WEFT_VERSION_CHECK(major, minor, patch) \
+  (WEFT_VERSION_NUMBER >= ((major) * 10000 + (minor) * 100 + (patch)))
 
 /**
  * The version of the library loaded at run time, as WEFT_VERSION_NUMBER.
  * Bindings compare it with the header they were built against.
- * Thread-safe. @since 0.1
+ * Thread-safe. @since 0.3
  */
 WEFT_API uint32_t weft_version_number(void);
 
-/** The run-time version as "MAJOR.MINOR.PATCH"; static storage. @since 0.1 */
+/** The run-time version as "MAJOR.MINOR.PATCH"; static storage. @since 0.3 */
 WEFT_API const char *weft_version_string(void);
 
 /* ----------------------------------------------------------------- status */
@@ -87,13 +100,13 @@ typedef enum weft_status_code {
   WEFT_INTERNAL = 19
 } weft_status_code;
 
-/** "OK", "MALFORMED", ...; "UNKNOWN" for other values. Static storage. @since 0.1 */
+/** "OK", "MALFORMED", ...; "UNKNOWN" for other values. Static storage. @since 0.3 */
 WEFT_API const char *weft_status_name(int32_t status);
 
 /**
  * 1 if a request that failed with `status` may succeed later unchanged
  * (BUSY, TIMEOUT, IO_ERROR, RESOURCE_EXHAUSTED, MISSING_DEPENDENCY), else 0.
- * @since 0.1
+ * @since 0.3
  */
 WEFT_API int32_t weft_status_retryable(int32_t status);
 
@@ -112,9 +125,24 @@ typedef struct weft_error {
  * it right after the call that failed; infallible calls (_free, _init,
  * _count, names, versions) leave it alone. The pointer and its message stay
  * valid until the next fallible weft call on this thread. Thread-local.
- * @since 0.1
+ * @since 0.3
  */
 WEFT_API const weft_error *weft_last_error(void);
+
+/**
+ * For callbacks (storage adapters, and every later callback): sets the
+ * message that describes the failure the callback is about to return, and
+ * returns `code`, so a callback ends with
+ *     return weft_error_set(WEFT_IO_ERROR, "disk full on /data");
+ * When the callback returns that code, weft's caller sees it with this
+ * message in weft_last_error() (prefixed with what weft was doing), instead
+ * of a generic one; bindings need not parse weft's text. `message` (UTF-8,
+ * NUL-terminated; NULL means "") is copied; line breaks become "; ". Call
+ * it last, on the thread weft called the callback on: any fallible weft
+ * call made after it (inside the callback) drops the message, and so does
+ * returning another code. Thread-local; never fails. @since 0.3
+ */
+WEFT_API int32_t weft_error_set(int32_t code, const char *message);
 
 /* ---------------------------------------------------------------- buffers */
 
@@ -126,26 +154,26 @@ typedef struct weft_buf {
 
 /**
  * Releases `buf->data` and sets `buf` to {NULL, 0}. NULL, or a buffer
- * already released, is a no-op. Use this, never free(). @since 0.1
+ * already released, is a no-op. Use this, never free(). @since 0.3
  */
 WEFT_API void weft_buf_free(weft_buf *buf);
 
 /* A list of byte strings (the batches of a diff). Immutable. */
 typedef struct weft_bufs weft_bufs;
 
-/** The number of byte strings in `bufs` (0 for NULL). @since 0.1 */
+/** The number of byte strings in `bufs` (0 for NULL). @since 0.3 */
 WEFT_API size_t weft_bufs_count(const weft_bufs *bufs);
 
 /**
  * Borrows byte string `index` of `bufs`: *data and *len stay valid until
  * weft_bufs_free(bufs).
  * Returns WEFT_OK, or WEFT_INVALID_ARGUMENT (NULL argument, index out of range).
- * @since 0.1
+ * @since 0.3
  */
-WEFT_API int32_t weft_bufs_at(const weft_bufs *bufs, size_t index, const uint8_t **data,
-                              size_t *len);
+WEFT_API int32_t weft_bufs_at(const uint8_t **data, size_t *len, const weft_bufs *bufs,
+                              size_t index);
 
-/** Releases `bufs`; NULL is a no-op. @since 0.1 */
+/** Releases `bufs`; NULL is a no-op. @since 0.3 */
 WEFT_API void weft_bufs_free(weft_bufs *bufs);
 
 /* ------------------------------------------------------------- identities */
@@ -193,16 +221,12 @@ typedef struct weft_op_view {
 
 /* ------------------------------------------------------------------- logs */
 
-/* Options for opening a log. Initialise with weft_log_options_init. */
+/* Options for opening a log, whatever its store. Initialise with
+   weft_log_options_init. */
 typedef struct weft_log_options {
   uint32_t struct_size;       /* set by weft_log_options_init */
-  uint32_t has_actor;         /* nonzero: append as `actor` */
+  uint32_t has_actor;         /* nonzero: append as `actor` (see weft_log_actor) */
   weft_actor actor;           /* else the one stored with the log, or a new random one */
-  uint32_t synchronous_full;  /* SQLite: nonzero for synchronous=FULL (survives power loss) */
-  uint32_t busy_timeout_ms;   /* SQLite: wait for another writer's lock (default 5000) */
-  uint32_t create;            /* SQLite: create the file and log if missing (default 1) */
-  uint32_t reserved;
-  const char *log_name;       /* SQLite: the log within the file; NULL means "main" */
   uint64_t auto_seal_ops;     /* seal own ops every N; UINT64_MAX (default): the store's choice */
   uint32_t max_ops;           /* per batch or chunk (default 1048576; at least 1) */
   uint32_t max_payload_bytes; /* per op (default 16 MiB) */
@@ -216,10 +240,29 @@ typedef struct weft_log_options {
  * opts->struct_size. Pass sizeof(weft_log_options) as your program sees it: a program
  * built against an older header passes its smaller size, and nothing past
  * it is written.
- * Returns WEFT_OK, or WEFT_INVALID_ARGUMENT (NULL, a size below the 0.1
- * layout, or above this library's: built against a newer weft). @since 0.1
+ * Returns WEFT_OK, or WEFT_INVALID_ARGUMENT (NULL, a size below the
+ * struct's first layout, or above this library's: built against a newer
+ * weft). @since 0.3
  */
 WEFT_API int32_t weft_log_options_init(weft_log_options *opts, size_t struct_size);
+
+/* Options of the SQLite store. Initialise with weft_sqlite_options_init. */
+typedef struct weft_sqlite_options {
+  uint32_t struct_size;      /* set by weft_sqlite_options_init */
+  uint32_t synchronous_full; /* nonzero: synchronous=FULL, an OK survives power loss (default 0) */
+  uint32_t busy_timeout_ms;  /* wait for another writer's lock (default 5000) */
+  uint32_t create;           /* create the file and the log if missing (default 1); 0: never write at open */
+  uint32_t special_names;    /* nonzero: `path` may be ":memory:" or a "file:" URI (default 0) */
+  uint32_t reserved;
+  const char *log_name;      /* the log within the file; NULL means "main" */
+} weft_sqlite_options;
+
+/**
+ * Fills the first `struct_size` bytes of `opts` with the defaults and sets
+ * opts->struct_size (the convention of weft_log_options_init).
+ * Returns WEFT_OK or WEFT_INVALID_ARGUMENT. @since 0.3
+ */
+WEFT_API int32_t weft_sqlite_options_init(weft_sqlite_options *opts, size_t struct_size);
 
 /*
  * A log: the engine over a store. Internally synchronized: every function
@@ -231,44 +274,56 @@ typedef struct weft_log weft_log;
  * Opens a new, empty in-memory log. `opts` may be NULL (defaults).
  * Returns WEFT_OK and *out, or WEFT_INVALID_ARGUMENT (out is NULL,
  * opts->struct_size too small), WEFT_RESOURCE_EXHAUSTED.
- * The caller owns *out (weft_log_free). @since 0.1
+ * The caller owns *out (weft_log_free). @since 0.3
  */
 WEFT_API int32_t weft_log_open_memory(weft_log **out, const weft_log_options *opts);
 
 /**
- * Opens (creating if opts->create) the log opts->log_name in the SQLite
- * database at `path` (UTF-8). `opts` may be NULL (defaults).
- * Returns WEFT_OK and *out, or WEFT_INVALID_ARGUMENT (NULL out or path, bad
- * options, a database of another application), WEFT_NOT_FOUND (missing
- * and create is 0), WEFT_CORRUPT (not a database, or damaged),
- * WEFT_UNSUPPORTED_VERSION (a newer weft schema), WEFT_IO_ERROR, WEFT_BUSY.
- * The caller owns *out (weft_log_free). @since 0.1
+ * Opens the log sqlite->log_name in the SQLite database file at `path`
+ * (UTF-8), creating the file and the log if sqlite->create. `opts` and
+ * `sqlite` may be NULL (defaults). Without create, opening never writes.
+ * A file copied or restored from another replica appends under a fresh
+ * writer (docs/storage.md, "Copies and restores").
+ * Returns WEFT_OK and *out, or WEFT_INVALID_ARGUMENT (NULL out or path, an
+ * empty path, a special name without special_names, bad options, a
+ * database of another application), WEFT_NOT_FOUND (missing or empty, and
+ * create is 0), WEFT_CORRUPT (not a database, or damaged),
+ * WEFT_UNSUPPORTED_VERSION (a newer weft schema; an older one without
+ * create), WEFT_CONFLICT (opts->actor minted past what this file holds: a
+ * copied or restored file; only with create), WEFT_IO_ERROR, WEFT_BUSY.
+ * The caller owns *out (weft_log_free). @since 0.3
  */
 WEFT_API int32_t weft_log_open_sqlite(weft_log **out, const char *path,
-                                      const weft_log_options *opts);
+                                      const weft_log_options *opts,
+                                      const weft_sqlite_options *sqlite);
 
 /**
  * Releases the caller's reference. The log closes when its iterators are
  * released too. NULL is a no-op. Like every _free, it must not race with
  * another call on the same handle: finish or join those calls first.
- * @since 0.1
+ * @since 0.3
  */
 WEFT_API void weft_log_free(weft_log *log);
 
-/** The writer id this log appends as. WEFT_OK, or WEFT_INVALID_ARGUMENT. @since 0.1 */
-WEFT_API int32_t weft_log_actor(const weft_log *log, weft_actor *out);
+/**
+ * The writer id this log appends as. It can change: a log whose store is a
+ * copy or a restore of another replica's, found at open or when a peer
+ * holds more of the writer than the log does, appends under a fresh one.
+ * WEFT_OK, or WEFT_INVALID_ARGUMENT. @since 0.3
+ */
+WEFT_API int32_t weft_log_actor(weft_actor *out, const weft_log *log);
 
-/** The number of ops applied (the last op's cursor). WEFT_OK or WEFT_INVALID_ARGUMENT. @since 0.1 */
-WEFT_API int32_t weft_log_cursor(const weft_log *log, uint64_t *out);
+/** The number of ops applied (the last op's cursor). WEFT_OK or WEFT_INVALID_ARGUMENT. @since 0.3 */
+WEFT_API int32_t weft_log_cursor(uint64_t *out, const weft_log *log);
 
-/** The capability epoch. WEFT_OK or WEFT_INVALID_ARGUMENT. @since 0.1 */
-WEFT_API int32_t weft_log_epoch(const weft_log *log, uint32_t *out);
+/** The capability epoch. WEFT_OK or WEFT_INVALID_ARGUMENT. @since 0.3 */
+WEFT_API int32_t weft_log_epoch(uint32_t *out, const weft_log *log);
 
 /**
  * Raises the capability epoch, durably; batches of older epochs are then
  * refused as STALE_EPOCH. Returns WEFT_OK, WEFT_INVALID_ARGUMENT (NULL log,
  * or `epoch` below the current one), or a store error (WEFT_BUSY,
- * WEFT_IO_ERROR, ...). @since 0.1
+ * WEFT_IO_ERROR, ...). @since 0.3
  */
 WEFT_API int32_t weft_log_set_epoch(weft_log *log, uint32_t epoch);
 
@@ -277,11 +332,12 @@ WEFT_API int32_t weft_log_set_epoch(weft_log *log, uint32_t epoch);
  * heads, stamped with the wall clock, in its own transaction.
  * Returns WEFT_OK and *out (may be NULL if not wanted), or
  * WEFT_INVALID_ARGUMENT (NULL log, NULL payload with len > 0, payload over
- * the limit), or a store error (WEFT_BUSY, WEFT_IO_ERROR, ...).
- * @since 0.1
+ * the limit), WEFT_CONFLICT (an explicit writer this store was copied or
+ * restored under), or a store error (WEFT_BUSY, WEFT_IO_ERROR, ...).
+ * @since 0.3
  */
-WEFT_API int32_t weft_log_append(weft_log *log, const uint8_t *payload, size_t payload_len,
-                                 uint32_t kind, weft_op_id *out);
+WEFT_API int32_t weft_log_append(weft_op_id *out, weft_log *log, const uint8_t *payload,
+                                 size_t payload_len, uint32_t kind);
 
 /* An append with every field explicit. Initialise with weft_append_request_init. */
 typedef struct weft_append_request {
@@ -302,7 +358,7 @@ typedef struct weft_append_request {
  * built against an older header passes its smaller size, and nothing past
  * it is written.
  * Returns WEFT_OK, or WEFT_INVALID_ARGUMENT (NULL, a size below the 0.1
- * layout, or above this library's: built against a newer weft). @since 0.1
+ * layout, or above this library's: built against a newer weft). @since 0.3
  */
 WEFT_API int32_t weft_append_request_init(weft_append_request *req, size_t struct_size);
 
@@ -311,11 +367,11 @@ WEFT_API int32_t weft_append_request_init(weft_append_request *req, size_t struc
  * `out` (may be NULL) receives `count` ids.
  * Returns WEFT_OK, WEFT_INVALID_ARGUMENT (NULL log or reqs with count > 0,
  * bad struct_size, a self-dependency, a payload over the limit),
- * WEFT_MISSING_DEPENDENCY (an explicit dependency is not in the log), or a
- * store error. @since 0.1
+ * WEFT_MISSING_DEPENDENCY (an explicit dependency is not in the log),
+ * WEFT_CONFLICT (as weft_log_append), or a store error. @since 0.3
  */
-WEFT_API int32_t weft_log_append_many(weft_log *log, const weft_append_request *reqs,
-                                      size_t count, weft_op_id *out);
+WEFT_API int32_t weft_log_append_many(weft_op_id *out, weft_log *log,
+                                      const weft_append_request *reqs, size_t count);
 
 /*
  * What an apply committed. Immutable: safe to read from any thread.
@@ -328,9 +384,6 @@ typedef struct weft_ack_info {
   int32_t status; /* WEFT_OK, or a batch-level refusal (STALE_EPOCH, PERMISSION_DENIED) */
   uint32_t reserved;
   uint64_t cursor;
-  size_t applied;
-  size_t duplicates;
-  size_t rejected;
 } weft_ack_info;
 
 /**
@@ -340,37 +393,46 @@ typedef struct weft_ack_info {
  * Returns WEFT_OK and *out, or WEFT_INVALID_ARGUMENT (NULL log or out, NULL
  * bytes with len > 0), WEFT_MALFORMED (bytes that are not a valid batch;
  * nothing applied), WEFT_UNSUPPORTED_VERSION, or a store error (nothing
- * applied). The caller owns *out (weft_ack_free). @since 0.1
+ * applied). The caller owns *out (weft_ack_free). @since 0.3
  */
-WEFT_API int32_t weft_log_apply(weft_log *log, const uint8_t *batch, size_t batch_len,
-                                weft_ack **out);
+WEFT_API int32_t weft_log_apply(weft_ack **out, weft_log *log, const uint8_t *batch,
+                                size_t batch_len);
 
-/** The ack's summary. WEFT_OK or WEFT_INVALID_ARGUMENT. @since 0.1 */
-WEFT_API int32_t weft_ack_get_info(const weft_ack *ack, weft_ack_info *out);
+/** The ack's header. WEFT_OK or WEFT_INVALID_ARGUMENT. @since 0.3 */
+WEFT_API int32_t weft_ack_get_info(weft_ack_info *out, const weft_ack *ack);
 
-/** Applied op `index`. WEFT_OK, or WEFT_INVALID_ARGUMENT (NULL, out of range). @since 0.1 */
-WEFT_API int32_t weft_ack_get_applied(const weft_ack *ack, size_t index, weft_op_id *out);
+/** The number of ops applied (0 for NULL). @since 0.3 */
+WEFT_API size_t weft_ack_applied_count(const weft_ack *ack);
 
-/** Duplicate op `index`. WEFT_OK, or WEFT_INVALID_ARGUMENT. @since 0.1 */
-WEFT_API int32_t weft_ack_get_duplicate(const weft_ack *ack, size_t index, weft_op_id *out);
+/** Applied op `index`. WEFT_OK, or WEFT_INVALID_ARGUMENT (NULL, out of range). @since 0.3 */
+WEFT_API int32_t weft_ack_applied_at(weft_op_id *out, const weft_ack *ack, size_t index);
+
+/** The number of duplicates (0 for NULL). @since 0.3 */
+WEFT_API size_t weft_ack_duplicate_count(const weft_ack *ack);
+
+/** Duplicate op `index`. WEFT_OK, or WEFT_INVALID_ARGUMENT (NULL, out of range). @since 0.3 */
+WEFT_API int32_t weft_ack_duplicate_at(weft_op_id *out, const weft_ack *ack, size_t index);
+
+/** The number of rejected ops (0 for NULL). @since 0.3 */
+WEFT_API size_t weft_ack_rejected_count(const weft_ack *ack);
 
 /**
  * Rejected op `index` and its code (a weft_status_code).
- * WEFT_OK, or WEFT_INVALID_ARGUMENT. @since 0.1
+ * WEFT_OK, or WEFT_INVALID_ARGUMENT (NULL, out of range). @since 0.3
  */
-WEFT_API int32_t weft_ack_get_rejected(const weft_ack *ack, size_t index, weft_op_id *out,
-                                       int32_t *code);
+WEFT_API int32_t weft_ack_rejected_at(weft_op_id *out, int32_t *code, const weft_ack *ack,
+                                      size_t index);
 
-/** The ack's wire encoding. WEFT_OK, WEFT_INVALID_ARGUMENT. Caller owns *out. @since 0.1 */
-WEFT_API int32_t weft_ack_encode(const weft_ack *ack, weft_buf *out);
+/** The ack's wire encoding. WEFT_OK, WEFT_INVALID_ARGUMENT. Caller owns *out. @since 0.3 */
+WEFT_API int32_t weft_ack_encode(weft_buf *out, const weft_ack *ack);
 
 /**
  * Decodes an encoded ack. WEFT_OK and *out, or WEFT_INVALID_ARGUMENT,
- * WEFT_MALFORMED, WEFT_UNSUPPORTED_VERSION. Caller owns *out. @since 0.1
+ * WEFT_MALFORMED, WEFT_UNSUPPORTED_VERSION. Caller owns *out. @since 0.3
  */
-WEFT_API int32_t weft_ack_decode(const uint8_t *bytes, size_t len, weft_ack **out);
+WEFT_API int32_t weft_ack_decode(weft_ack **out, const uint8_t *bytes, size_t len);
 
-/** Releases `ack`; NULL is a no-op. @since 0.1 */
+/** Releases `ack`; NULL is a no-op. @since 0.3 */
 WEFT_API void weft_ack_free(weft_ack *ack);
 
 /*
@@ -383,21 +445,21 @@ typedef struct weft_iter weft_iter;
  * Starts reading at `from_cursor` (1 is the first op; 0 reads as 1), at most `max` ops
  * (UINT64_MAX: to the end as of each page read).
  * Returns WEFT_OK and *out, or WEFT_INVALID_ARGUMENT. Caller owns *out.
- * @since 0.1
+ * @since 0.3
  */
-WEFT_API int32_t weft_log_read(weft_log *log, uint64_t from_cursor, uint64_t max,
-                               weft_iter **out);
+WEFT_API int32_t weft_log_read(weft_iter **out, const weft_log *log, uint64_t from_cursor,
+                               uint64_t max);
 
 /**
- * Advances: *has_op is 1 and *view describes the next op, or *has_op is 0
+ * Advances: *has_op is 1 and *out describes the next op, or *has_op is 0
  * at the end. The view's pointers stay valid until the next
  * weft_iter_next on `iter` or weft_iter_free(iter).
  * Returns WEFT_OK, WEFT_INVALID_ARGUMENT, or a store error (WEFT_CORRUPT
- * naming a damaged op or chunk, WEFT_IO_ERROR, ...). @since 0.1
+ * naming a damaged op or chunk, WEFT_IO_ERROR, ...). @since 0.3
  */
-WEFT_API int32_t weft_iter_next(weft_iter *iter, weft_op_view *view, uint32_t *has_op);
+WEFT_API int32_t weft_iter_next(weft_op_view *out, uint32_t *has_op, weft_iter *iter);
 
-/** Releases `iter`; NULL is a no-op. @since 0.1 */
+/** Releases `iter`; NULL is a no-op. @since 0.3 */
 WEFT_API void weft_iter_free(weft_iter *iter);
 
 /* One op owned by the caller. Immutable. */
@@ -406,14 +468,14 @@ typedef struct weft_op weft_op;
 /**
  * Gets op `id`. Returns WEFT_OK and *out, WEFT_NOT_FOUND if it is not in
  * the log, WEFT_INVALID_ARGUMENT, or a store error (WEFT_CORRUPT, ...).
- * Caller owns *out (weft_op_free). @since 0.1
+ * Caller owns *out (weft_op_free). @since 0.3
  */
-WEFT_API int32_t weft_log_get(weft_log *log, const weft_op_id *id, weft_op **out);
+WEFT_API int32_t weft_log_get(weft_op **out, const weft_log *log, const weft_op_id *id);
 
-/** A view of `op`, valid until weft_op_free(op). WEFT_OK or WEFT_INVALID_ARGUMENT. @since 0.1 */
-WEFT_API int32_t weft_op_get_view(const weft_op *op, weft_op_view *out);
+/** A view of `op`, valid until weft_op_free(op). WEFT_OK or WEFT_INVALID_ARGUMENT. @since 0.3 */
+WEFT_API int32_t weft_op_get_view(weft_op_view *out, const weft_op *op);
 
-/** Releases `op`; NULL is a no-op. @since 0.1 */
+/** Releases `op`; NULL is a no-op. @since 0.3 */
 WEFT_API void weft_op_free(weft_op *op);
 
 /**
@@ -421,24 +483,24 @@ WEFT_API void weft_op_free(weft_op *op);
  * out[0..capacity) and their number into *len. Call with capacity 0 (out
  * may be NULL) to learn the number.
  * Returns WEFT_OK (also when capacity < *len: only capacity ids are
- * written), or WEFT_INVALID_ARGUMENT. @since 0.1
+ * written), or WEFT_INVALID_ARGUMENT. @since 0.3
  */
-WEFT_API int32_t weft_log_heads(const weft_log *log, weft_op_id *out, size_t capacity,
-                                size_t *len);
+WEFT_API int32_t weft_log_heads(weft_op_id *out, size_t capacity, size_t *len,
+                                const weft_log *log);
 
 /**
  * Copies the ids of every op in canonical order (lamport, actor, counter),
  * like weft_log_heads. Returns WEFT_OK, WEFT_INVALID_ARGUMENT, or a store
- * error. @since 0.1
+ * error. @since 0.3
  */
-WEFT_API int32_t weft_log_canonical_order(weft_log *log, weft_op_id *out, size_t capacity,
-                                          size_t *len);
+WEFT_API int32_t weft_log_canonical_order(weft_op_id *out, size_t capacity, size_t *len,
+                                          const weft_log *log);
 
 /**
  * The log's version vector, encoded (a weft message, docs/format.md).
- * Returns WEFT_OK and *out, or WEFT_INVALID_ARGUMENT. Caller owns *out. @since 0.1
+ * Returns WEFT_OK and *out, or WEFT_INVALID_ARGUMENT. Caller owns *out. @since 0.3
  */
-WEFT_API int32_t weft_log_version_vector(const weft_log *log, weft_buf *out);
+WEFT_API int32_t weft_log_version_vector(weft_buf *out, const weft_log *log);
 
 /**
  * The ops this log has past the encoded version vector `vv` (from a peer's
@@ -449,24 +511,26 @@ WEFT_API int32_t weft_log_version_vector(const weft_log *log, weft_buf *out);
  * STALE_EPOCH. Batch ids and sequence numbers are 0 (sync sessions assign
  * them).
  * Returns WEFT_OK and *out, WEFT_INVALID_ARGUMENT, WEFT_MALFORMED (vv),
- * or a store error. Caller owns *out (weft_bufs_free). @since 0.1
+ * or a store error. Caller owns *out (weft_bufs_free). @since 0.3
  */
-WEFT_API int32_t weft_log_diff(weft_log *log, const uint8_t *vv, size_t vv_len,
-                               uint32_t max_ops_per_batch, uint32_t epoch, weft_bufs **out);
+WEFT_API int32_t weft_log_diff(weft_bufs **out, const weft_log *log, const uint8_t *vv,
+                               size_t vv_len, uint32_t max_ops_per_batch, uint32_t epoch);
 
 /**
  * Merges `other` into `log` in process: log applies other's diff since
  * log's version vector. *applied (may be NULL) receives the number of ops
- * applied. Returns WEFT_OK, WEFT_INVALID_ARGUMENT, or the first failing
- * apply's status. @since 0.1
+ * applied. If `other` holds more of log's writer than log does, log is a
+ * copy or a restore: it appends under a fresh writer from then on.
+ * Returns WEFT_OK, WEFT_INVALID_ARGUMENT, or the first failing apply's
+ * status. @since 0.3
  */
-WEFT_API int32_t weft_log_merge(weft_log *log, weft_log *other, uint64_t *applied);
+WEFT_API int32_t weft_log_merge(uint64_t *applied, weft_log *log, const weft_log *other);
 
 /**
  * 32 bytes equal exactly when two logs hold the same ops.
- * Returns WEFT_OK, WEFT_INVALID_ARGUMENT, or a store error. @since 0.1
+ * Returns WEFT_OK, WEFT_INVALID_ARGUMENT, or a store error. @since 0.3
  */
-WEFT_API int32_t weft_log_digest(weft_log *log, weft_hash *out);
+WEFT_API int32_t weft_log_digest(weft_hash *out, const weft_log *log);
 
 /**
  * Seals the next chunk of `actor`'s ops, ending at counter `last`. If
@@ -474,18 +538,18 @@ WEFT_API int32_t weft_log_digest(weft_log *log, weft_hash *out);
  * Returns WEFT_OK and *out (may be NULL), WEFT_INVALID_ARGUMENT (NULL log
  * or actor, `last` inside a sealed chunk), WEFT_NOT_FOUND (no such actor
  * or counter), WEFT_CHECKSUM_MISMATCH, or a store error. Sealing the same
- * range again answers the existing seal. @since 0.1
+ * range again answers the existing seal. @since 0.3
  */
-WEFT_API int32_t weft_log_seal(weft_log *log, const weft_actor *actor, uint64_t last,
-                               const weft_hash *expected_digest, weft_seal *out);
+WEFT_API int32_t weft_log_seal(weft_seal *out, weft_log *log, const weft_actor *actor,
+                               uint64_t last, const weft_hash *expected_digest);
 
 /**
  * The bytes of sealed chunk (actor, index). Returns WEFT_OK and *out,
  * WEFT_NOT_FOUND, WEFT_INVALID_ARGUMENT, or a store error. Caller owns *out.
- * @since 0.1
+ * @since 0.3
  */
-WEFT_API int32_t weft_log_chunk_get(weft_log *log, const weft_actor *actor, uint64_t index,
-                                    weft_buf *out);
+WEFT_API int32_t weft_log_chunk_get(weft_buf *out, const weft_log *log, const weft_actor *actor,
+                                    uint64_t index);
 
 /**
  * Stores a sealed chunk from a peer and applies its new ops, in one
@@ -494,88 +558,32 @@ WEFT_API int32_t weft_log_chunk_get(weft_log *log, const weft_actor *actor, uint
  * Errors: WEFT_INVALID_ARGUMENT, WEFT_MALFORMED, WEFT_UNSUPPORTED_VERSION,
  * WEFT_CHECKSUM_MISMATCH (digest, or broken chain), WEFT_NOT_CONTIGUOUS
  * (chunk k before k-1), WEFT_IMMUTABLE_VIOLATION (other bytes for a sealed
- * chunk), WEFT_CONFLICT, WEFT_MISSING_DEPENDENCY, or a store error. @since 0.1
+ * chunk), WEFT_CONFLICT, WEFT_MISSING_DEPENDENCY, or a store error. @since 0.3
  */
-WEFT_API int32_t weft_log_chunk_put(weft_log *log, const uint8_t *bytes, size_t len,
-                                    const weft_hash *expected_digest, weft_seal *out);
+WEFT_API int32_t weft_log_chunk_put(weft_seal *out, weft_log *log, const uint8_t *bytes,
+                                    size_t len, const weft_hash *expected_digest);
 
 /**
  * Checks chunk bytes on their own: canonical, decodable, and, if
  * `expected` is not NULL, matching that seal record (digest, actor, index,
  * range, previous digest). *out (may be NULL) receives the chunk's seal.
  * Returns WEFT_OK, WEFT_INVALID_ARGUMENT, WEFT_MALFORMED,
- * WEFT_UNSUPPORTED_VERSION, or WEFT_CHECKSUM_MISMATCH. Thread-safe. @since 0.1
+ * WEFT_UNSUPPORTED_VERSION, or WEFT_CHECKSUM_MISMATCH. Thread-safe. @since 0.3
  */
-WEFT_API int32_t weft_chunk_verify(const uint8_t *bytes, size_t len, const weft_seal *expected,
-                                   weft_seal *out);
+WEFT_API int32_t weft_chunk_verify(weft_seal *out, const uint8_t *bytes, size_t len,
+                                   const weft_seal *expected);
 
 /**
- * Verifies the whole log: every op against its hash, every chunk against
- * its digest and chain. *ops and *chunks (may be NULL) receive the counts.
- * Returns WEFT_OK, WEFT_CORRUPT naming the first bad op or chunk,
- * WEFT_INVALID_ARGUMENT, or a store error. @since 0.1
+ * Verifies the whole log: every op against its hash, the cursor and each
+ * writer's stored state against the ops, cursor order against every
+ * dependency, every chunk against its digest and chain. Reads only.
+ * *ops and *chunks (may be NULL) receive the counts.
+ * Returns WEFT_OK, WEFT_CORRUPT naming the first bad op, writer or chunk,
+ * WEFT_INVALID_ARGUMENT, or a store error. @since 0.3
  */
-WEFT_API int32_t weft_log_verify(weft_log *log, uint64_t *ops, uint64_t *chunks);
+WEFT_API int32_t weft_log_verify(uint64_t *ops, uint64_t *chunks, const weft_log *log);
 
 /* ---------------------------------------------------------------- format */
-
-/* The fields of one op for the batch builder. Initialise with weft_op_fields_init. */
-typedef struct weft_op_fields {
-  uint32_t struct_size;
-  uint32_t kind;
-  weft_op_id id;
-  uint64_t lamport;
-  int64_t timestamp_ms;
-  const weft_op_id *deps;
-  size_t deps_len;
-  const uint8_t *payload;
-  size_t payload_len;
-} weft_op_fields;
-
-/**
- * Fills the first `struct_size` bytes of `fields` with zeros and sets
- * fields->struct_size. Pass sizeof(weft_op_fields) as your program sees it: a program
- * built against an older header passes its smaller size, and nothing past
- * it is written.
- * Returns WEFT_OK, or WEFT_INVALID_ARGUMENT (NULL, a size below the 0.1
- * layout, or above this library's: built against a newer weft). @since 0.1
- */
-WEFT_API int32_t weft_op_fields_init(weft_op_fields *fields, size_t struct_size);
-
-/*
- * Builds an encoded batch from explicit op fields, without judging them:
- * tests and tools can craft any batch, hostile ones included; decoders and
- * apply judge. One thread at a time.
- */
-typedef struct weft_batch_builder weft_batch_builder;
-
-/** A new, empty builder. WEFT_OK and *out, or WEFT_INVALID_ARGUMENT. Caller owns *out. @since 0.1 */
-WEFT_API int32_t weft_batch_builder_new(weft_batch_builder **out);
-
-/**
- * Sets the batch's transport fields. `has_expected_cursor` nonzero makes
- * the batch a compare-and-append on `expected_cursor`.
- * WEFT_OK or WEFT_INVALID_ARGUMENT. @since 0.1
- */
-WEFT_API int32_t weft_batch_builder_set_header(weft_batch_builder *builder, uint64_t batch_id,
-                                               uint64_t seq, uint32_t has_expected_cursor,
-                                               uint64_t expected_cursor, uint32_t epoch);
-
-/**
- * Adds one op (copied). WEFT_OK, or WEFT_INVALID_ARGUMENT (NULL, bad
- * struct_size, NULL deps or payload with a nonzero length). @since 0.1
- */
-WEFT_API int32_t weft_batch_builder_add_op(weft_batch_builder *builder,
-                                           const weft_op_fields *fields);
-
-/**
- * Encodes the batch. The builder can go on being used. WEFT_OK and *out,
- * or WEFT_INVALID_ARGUMENT. Caller owns *out. @since 0.1
- */
-WEFT_API int32_t weft_batch_builder_finish(const weft_batch_builder *builder, weft_buf *out);
-
-/** Releases `builder`; NULL is a no-op. @since 0.1 */
-WEFT_API void weft_batch_builder_free(weft_batch_builder *builder);
 
 /* A decoded batch. Immutable. */
 typedef struct weft_batch weft_batch;
@@ -586,50 +594,53 @@ typedef struct weft_batch_info {
   uint32_t has_expected_cursor;
   uint32_t epoch;
   uint64_t expected_cursor;
-  size_t op_count;
 } weft_batch_info;
 
 /**
  * Decodes and verifies an encoded batch. WEFT_OK and *out, or
  * WEFT_INVALID_ARGUMENT, WEFT_MALFORMED (naming the field),
- * WEFT_UNSUPPORTED_VERSION. Caller owns *out (weft_batch_free). @since 0.1
+ * WEFT_UNSUPPORTED_VERSION. Caller owns *out (weft_batch_free). @since 0.3
  */
-WEFT_API int32_t weft_batch_decode(const uint8_t *bytes, size_t len, weft_batch **out);
+WEFT_API int32_t weft_batch_decode(weft_batch **out, const uint8_t *bytes, size_t len);
 
-/** The batch's header. WEFT_OK or WEFT_INVALID_ARGUMENT. @since 0.1 */
-WEFT_API int32_t weft_batch_get_info(const weft_batch *batch, weft_batch_info *out);
+/** The batch's header. WEFT_OK or WEFT_INVALID_ARGUMENT. @since 0.3 */
+WEFT_API int32_t weft_batch_get_info(weft_batch_info *out, const weft_batch *batch);
+
+/** The number of ops in `batch` (0 for NULL). @since 0.3 */
+WEFT_API size_t weft_batch_op_count(const weft_batch *batch);
 
 /**
  * A view of op `index` (cursor 0), valid until weft_batch_free(batch).
- * WEFT_OK, or WEFT_INVALID_ARGUMENT (NULL, out of range). @since 0.1
+ * WEFT_OK, or WEFT_INVALID_ARGUMENT (NULL, out of range). @since 0.3
  */
-WEFT_API int32_t weft_batch_get_op(const weft_batch *batch, size_t index, weft_op_view *out);
+WEFT_API int32_t weft_batch_op_at(weft_op_view *out, const weft_batch *batch, size_t index);
 
-/** Releases `batch`; NULL is a no-op. @since 0.1 */
+/** Releases `batch`; NULL is a no-op. @since 0.3 */
 WEFT_API void weft_batch_free(weft_batch *batch);
 
 /* A decoded chunk. Immutable. */
 typedef struct weft_chunk weft_chunk;
 
-typedef struct weft_chunk_info {
-  weft_seal seal;
-  size_t op_count;
-} weft_chunk_info;
-
 /**
  * Decodes and verifies chunk bytes (which must be canonical). WEFT_OK and
  * *out, or WEFT_INVALID_ARGUMENT, WEFT_MALFORMED, WEFT_UNSUPPORTED_VERSION.
- * Caller owns *out (weft_chunk_free). @since 0.1
+ * Caller owns *out (weft_chunk_free). @since 0.3
  */
-WEFT_API int32_t weft_chunk_decode(const uint8_t *bytes, size_t len, weft_chunk **out);
+WEFT_API int32_t weft_chunk_decode(weft_chunk **out, const uint8_t *bytes, size_t len);
 
-/** The chunk's seal record and op count. WEFT_OK or WEFT_INVALID_ARGUMENT. @since 0.1 */
-WEFT_API int32_t weft_chunk_get_info(const weft_chunk *chunk, weft_chunk_info *out);
+/** The chunk's seal record. WEFT_OK or WEFT_INVALID_ARGUMENT. @since 0.3 */
+WEFT_API int32_t weft_chunk_get_seal(weft_seal *out, const weft_chunk *chunk);
 
-/** A view of op `index`, valid until weft_chunk_free(chunk). WEFT_OK or WEFT_INVALID_ARGUMENT. @since 0.1 */
-WEFT_API int32_t weft_chunk_get_op(const weft_chunk *chunk, size_t index, weft_op_view *out);
+/** The number of ops in `chunk` (0 for NULL). @since 0.3 */
+WEFT_API size_t weft_chunk_op_count(const weft_chunk *chunk);
 
-/** Releases `chunk`; NULL is a no-op. @since 0.1 */
+/**
+ * A view of op `index`, valid until weft_chunk_free(chunk).
+ * WEFT_OK, or WEFT_INVALID_ARGUMENT (NULL, out of range). @since 0.3
+ */
+WEFT_API int32_t weft_chunk_op_at(weft_op_view *out, const weft_chunk *chunk, size_t index);
+
+/** Releases `chunk`; NULL is a no-op. @since 0.3 */
 WEFT_API void weft_chunk_free(weft_chunk *chunk);
 
 /* ------------------------------------------------------- outbox state */
@@ -646,9 +657,9 @@ typedef struct weft_peer_state {
  * The durable outbox state of the peer named `peer` (UTF-8, 1 to 256 bytes,
  * chosen by the application); all zeros for a peer never recorded.
  * Returns WEFT_OK, or WEFT_INVALID_ARGUMENT (NULL argument, a name of 0 or
- * over 256 bytes), or a store error. @since 0.2
+ * over 256 bytes), or a store error. @since 0.3
  */
-WEFT_API int32_t weft_log_peer(weft_log *log, const char *peer, weft_peer_state *out);
+WEFT_API int32_t weft_log_peer(weft_peer_state *out, const weft_log *log, const char *peer);
 
 /**
  * Stores `state` for `peer` in one transaction and writes what was stored
@@ -656,17 +667,17 @@ WEFT_API int32_t weft_log_peer(weft_log *log, const char *peer, weft_peer_state 
  * one keeps the stored value). Sessions keep this state themselves; this is
  * for applications that reset a peer's retry state, or move their own.
  * Returns WEFT_OK, or WEFT_INVALID_ARGUMENT (NULL argument, bad name, an
- * acked cursor past the log's cursor), or a store error. @since 0.2
+ * acked cursor past the log's cursor), or a store error. @since 0.3
  */
-WEFT_API int32_t weft_log_record_peer(weft_log *log, const char *peer,
-                                      const weft_peer_state *state, weft_peer_state *stored);
+WEFT_API int32_t weft_log_record_peer(weft_peer_state *stored, weft_log *log, const char *peer,
+                                      const weft_peer_state *state);
 
 /**
  * How long to wait (ms) before the next attempt for a peer in `state`, given
  * the wall clock now and the retry policy's base and maximum delays: never
  * longer than the policy's delay for the attempts made (a clock set back
  * does not starve the peer), 0 if due (a clock set forward fires once).
- * Infallible; NULL state gives 0. @since 0.2
+ * Infallible; NULL state gives 0. @since 0.3
  */
 WEFT_API uint64_t weft_retry_wait_ms(const weft_peer_state *state, uint64_t now_wall_ms,
                                      uint64_t base_ms, uint64_t max_ms, uint64_t seed);
@@ -681,7 +692,7 @@ typedef enum weft_scope {
 
 /**
  * Fills `secret` with 32 bytes from the operating system's CSPRNG.
- * Returns WEFT_OK, or WEFT_INVALID_ARGUMENT (NULL). @since 0.2
+ * Returns WEFT_OK, or WEFT_INVALID_ARGUMENT (NULL). @since 0.3
  */
 WEFT_API int32_t weft_secret_new(uint8_t secret[32]);
 
@@ -689,10 +700,10 @@ WEFT_API int32_t weft_secret_new(uint8_t secret[32]);
  * Issues a token for log `log_id` (UTF-8, 1 to 256 bytes) at `epoch` with
  * `scope` (a weft_scope), MACed with the log's 32-byte `secret`.
  * Returns WEFT_OK and *out (caller frees with weft_buf_free), or
- * WEFT_INVALID_ARGUMENT (NULL argument, bad log id, unknown scope). @since 0.2
+ * WEFT_INVALID_ARGUMENT (NULL argument, bad log id, unknown scope). @since 0.3
  */
-WEFT_API int32_t weft_token_issue(const uint8_t secret[32], const char *log_id, uint32_t epoch,
-                                  uint32_t scope, weft_buf *out);
+WEFT_API int32_t weft_token_issue(weft_buf *out, const uint8_t secret[32], const char *log_id,
+                                  uint32_t epoch, uint32_t scope);
 
 /* What a verified token grants. */
 typedef struct weft_grant {
@@ -707,11 +718,11 @@ typedef struct weft_grant {
  * in canonical form: an unknown field), WEFT_PERMISSION_DENIED (another log,
  * a MAC that does not verify, an epoch never issued, a narrower scope), or
  * WEFT_STALE_EPOCH (revoked). Constant-time MAC comparison; the secret never
- * appears in an error message. Thread-safe. @since 0.2
+ * appears in an error message. Thread-safe. @since 0.3
  */
-WEFT_API int32_t weft_token_verify(const uint8_t secret[32], const char *log_id,
+WEFT_API int32_t weft_token_verify(weft_grant *out, const uint8_t secret[32], const char *log_id,
                                    uint32_t current_epoch, const uint8_t *token, size_t token_len,
-                                   uint32_t required, weft_grant *out);
+                                   uint32_t required);
 
 /* ---------------------------------------------------------------- sessions */
 
@@ -746,7 +757,7 @@ typedef struct weft_session_options {
 /**
  * Fills the first `struct_size` bytes of `opts` with the defaults and sets
  * opts->struct_size (the convention of weft_log_options_init).
- * Returns WEFT_OK or WEFT_INVALID_ARGUMENT. @since 0.2
+ * Returns WEFT_OK or WEFT_INVALID_ARGUMENT. @since 0.3
  */
 WEFT_API int32_t weft_session_options_init(weft_session_options *opts, size_t struct_size);
 
@@ -756,29 +767,29 @@ WEFT_API int32_t weft_session_options_init(weft_session_options *opts, size_t st
  * directions, no durable peer state). Strings and the token are copied.
  * Returns WEFT_OK and *out (weft_session_free), or WEFT_INVALID_ARGUMENT
  * (NULL log or out, bad options: a peer name over 256 bytes, a log id over
- * 256, a token over 4096, a zero bound). @since 0.2
+ * 256, a token over 4096, a zero bound). @since 0.3
  */
-WEFT_API int32_t weft_session_connect(weft_log *log, const weft_session_options *opts,
-                                      weft_session **out);
+WEFT_API int32_t weft_session_connect(weft_session **out, weft_log *log,
+                                      const weft_session_options *opts);
 
 /**
  * Starts the responding side over `log`: it waits for the peer's Hello and
  * grants what opts->push and opts->accept say (no token is checked: for
  * replica to replica; a host checks tokens, see weft_host_accept).
- * Returns as weft_session_connect. @since 0.2
+ * Returns as weft_session_connect. @since 0.3
  */
-WEFT_API int32_t weft_session_accept(weft_log *log, const weft_session_options *opts,
-                                     weft_session **out);
+WEFT_API int32_t weft_session_accept(weft_session **out, weft_log *log,
+                                     const weft_session_options *opts);
 
 /**
  * The next message to send, in *out (caller frees with weft_buf_free), and
  * *has_message = 1; or *has_message = 0 when there is nothing to send now
  * (the window is full, or everything sent awaits answers). A failed session
  * yields its Error message for the peer, then nothing.
- * Returns WEFT_OK or WEFT_INVALID_ARGUMENT (NULL argument). @since 0.2
+ * Returns WEFT_OK or WEFT_INVALID_ARGUMENT (NULL argument). @since 0.3
  */
-WEFT_API int32_t weft_session_next_message(weft_session *session, weft_buf *out,
-                                           uint32_t *has_message);
+WEFT_API int32_t weft_session_next_message(weft_buf *out, uint32_t *has_message,
+                                           weft_session *session);
 
 /**
  * Handles one message from the peer. Returns WEFT_OK, or
@@ -789,7 +800,7 @@ WEFT_API int32_t weft_session_next_message(weft_session *session, weft_buf *out,
  * or revoked capability), WEFT_CONFLICT (the peer holds another op under
  * one of our ids), a store error, or the code of the peer's Error message.
  * After the session is done it still answers batches (a peer whose ack was
- * lost). @since 0.2
+ * lost). @since 0.3
  */
 WEFT_API int32_t weft_session_receive(weft_session *session, const uint8_t *message, size_t len);
 
@@ -799,7 +810,7 @@ WEFT_API int32_t weft_session_receive(weft_session *session, const uint8_t *mess
  * unanswered messages are queued again, byte-identical, and the attempt is
  * recorded durably for the peer; past retry_max_attempts the session fails
  * with WEFT_TIMEOUT (returned). Call it when the transport is idle.
- * Returns WEFT_OK, WEFT_INVALID_ARGUMENT, or the failure. @since 0.2
+ * Returns WEFT_OK, WEFT_INVALID_ARGUMENT, or the failure. @since 0.3
  */
 WEFT_API int32_t weft_session_tick(weft_session *session, uint64_t now_ms);
 
@@ -836,12 +847,12 @@ typedef struct weft_session_info {
 /**
  * The session's state and counters. If FAILED, *error_message (may be
  * NULL) points at the reason, valid until the next call on this session.
- * Returns WEFT_OK or WEFT_INVALID_ARGUMENT. @since 0.2
+ * Returns WEFT_OK or WEFT_INVALID_ARGUMENT. @since 0.3
  */
-WEFT_API int32_t weft_session_get_info(const weft_session *session, weft_session_info *out,
-                                       const char **error_message);
+WEFT_API int32_t weft_session_get_info(weft_session_info *out, const char **error_message,
+                                       const weft_session *session);
 
-/** Releases `session`; NULL is a no-op. @since 0.2 */
+/** Releases `session`; NULL is a no-op. @since 0.3 */
 WEFT_API void weft_session_free(weft_session *session);
 
 /* ------------------------------------------------------------------- hosts */
@@ -860,21 +871,21 @@ typedef struct weft_host weft_host;
  * (created on first use; log ids of letters, digits, '.', '_' and '-', not
  * starting with '.', 1 to 128 bytes). `master_key` is copied.
  * Returns WEFT_OK and *out (weft_host_free), or WEFT_INVALID_ARGUMENT
- * (NULL key or out; a directory that does not exist). @since 0.2
+ * (NULL key or out; a directory that does not exist). @since 0.3
  */
-WEFT_API int32_t weft_host_new(const uint8_t master_key[32], const char *directory,
-                               weft_host **out);
+WEFT_API int32_t weft_host_new(weft_host **out, const uint8_t master_key[32],
+                               const char *directory);
 
-/** Releases `host` (its logs close when their sessions are released too). @since 0.2 */
+/** Releases `host` (its logs close when their sessions are released too). @since 0.3 */
 WEFT_API void weft_host_free(weft_host *host);
 
 /**
  * A token for `log_id` at its current epoch with `scope`, in *out (caller
  * frees). Returns WEFT_OK, WEFT_INVALID_ARGUMENT (NULL argument, bad log
- * id or scope), or a store error opening the log. @since 0.2
+ * id or scope), or a store error opening the log. @since 0.3
  */
-WEFT_API int32_t weft_host_issue(weft_host *host, const char *log_id, uint32_t scope,
-                                 weft_buf *out);
+WEFT_API int32_t weft_host_issue(weft_buf *out, weft_host *host, const char *log_id,
+                                 uint32_t scope);
 
 typedef struct weft_redeem_info {
   uint32_t epoch;
@@ -889,10 +900,10 @@ typedef struct weft_redeem_info {
  * Verifies `token` for `log_id` (any scope) and describes the log.
  * Returns WEFT_OK and *out, or WEFT_INVALID_ARGUMENT, WEFT_MALFORMED,
  * WEFT_PERMISSION_DENIED, WEFT_STALE_EPOCH (as weft_token_verify), or a
- * store error. @since 0.2
+ * store error. @since 0.3
  */
-WEFT_API int32_t weft_host_redeem(weft_host *host, const char *log_id, const uint8_t *token,
-                                  size_t token_len, weft_redeem_info *out);
+WEFT_API int32_t weft_host_redeem(weft_redeem_info *out, weft_host *host, const char *log_id,
+                                  const uint8_t *token, size_t token_len);
 
 /**
  * Revokes every token of `log_id`: bumps its epoch, durably even across
@@ -900,9 +911,9 @@ WEFT_API int32_t weft_host_redeem(weft_host *host, const char *log_id, const uin
  * Batches in flight under the old epoch are then refused whole
  * (STALE_EPOCH) inside their apply transaction.
  * Returns WEFT_OK, WEFT_INVALID_ARGUMENT, WEFT_RESOURCE_EXHAUSTED (every
- * epoch used), or a store error (then the epoch did not move). @since 0.2
+ * epoch used), or a store error (then the epoch did not move). @since 0.3
  */
-WEFT_API int32_t weft_host_revoke(weft_host *host, const char *log_id, uint32_t *new_epoch);
+WEFT_API int32_t weft_host_revoke(uint32_t *new_epoch, weft_host *host, const char *log_id);
 
 /**
  * A responding session of `host`: the peer's Hello names the log and
@@ -910,115 +921,10 @@ WEFT_API int32_t weft_host_revoke(weft_host *host, const char *log_id, uint32_t 
  * push too. A refused token fails the session (and the peer learns why in
  * an Error message). `opts` may be NULL; its push, accept, peer, log_id and
  * token are ignored. Returns as weft_session_connect; the session keeps
- * the host alive. @since 0.2
+ * the host alive. @since 0.3
  */
-WEFT_API int32_t weft_host_accept(weft_host *host, const weft_session_options *opts,
-                                  weft_session **out);
-
-/* ------------------------------------------------- key-value store adapters */
-
-/*
- * A storage adapter written in any language: an ordered key-value database
- * with write transactions, given as a table of callbacks. weft keeps a log
- * in it (key layout: docs/store-interface.md) and the conformance kit
- * checks it. Every callback returns WEFT_OK or a nonzero value, which stops
- * the operation and is returned unchanged to weft's caller. Callbacks must
- * not unwind (bindings catch their exceptions and panics first).
- */
-
-/* Receives one row; a nonzero return stops a scan (and is not an error). */
-typedef int32_t (*weft_kv_row_fn)(const uint8_t *key, size_t key_len, const uint8_t *value,
-                                  size_t value_len, void *ctx);
-
-typedef struct weft_kv_store {
-  uint32_t struct_size; /* set by weft_kv_store_init */
-  uint32_t concurrent;  /* nonzero: two connections may be used from two threads at once */
-  void *user_data;      /* passed last to every callback */
-  /* A new, empty database (the conformance kit makes one per scenario). */
-  int32_t (*create)(void **db, void *user_data);
-  void (*destroy)(void *db, void *user_data);
-  /* A connection to `db`. Closing every connection and connecting again is a
-     reopen: everything committed must be there. */
-  int32_t (*connect)(void *db, void **conn, void *user_data);
-  void (*disconnect)(void *conn, void *user_data);
-  /* A write transaction: its writes become visible and durable together at
-     commit, or vanish at rollback. */
-  int32_t (*begin)(void *conn, void *user_data);
-  int32_t (*commit)(void *conn, void *user_data);
-  int32_t (*rollback)(void *conn, void *user_data);
-  int32_t (*put)(void *conn, const uint8_t *key, size_t key_len, const uint8_t *value,
-                 size_t value_len, void *user_data);
-  /* Calls row once with the value of `key` if it exists, not at all otherwise. */
-  int32_t (*get)(void *conn, const uint8_t *key, size_t key_len, weft_kv_row_fn row, void *ctx,
-                 void *user_data);
-  /* Calls row for every key in [from, to), in ascending byte order, at most
-     `limit` times, stopping early when row returns nonzero. */
-  int32_t (*scan)(void *conn, const uint8_t *from, size_t from_len, const uint8_t *to,
-                  size_t to_len, uint64_t limit, weft_kv_row_fn row, void *ctx, void *user_data);
-} weft_kv_store;
-
-/**
- * Fills the first `struct_size` bytes of `store` with zeros (no callbacks) and sets
- * store->struct_size. Pass sizeof(weft_kv_store) as your program sees it: a program
- * built against an older header passes its smaller size, and nothing past
- * it is written.
- * Returns WEFT_OK, or WEFT_INVALID_ARGUMENT (NULL, a size below the 0.1
- * layout, or above this library's: built against a newer weft). @since 0.1
- */
-WEFT_API int32_t weft_kv_store_init(weft_kv_store *store, size_t struct_size);
-
-/**
- * Opens a log kept in database `db` of adapter `store` (the table is
- * copied; `db` must outlive the log and every iterator of it). The log
- * holds one connection. Only the connection callbacks are needed here;
- * create and destroy may be NULL.
- * Returns WEFT_OK and *out, WEFT_INVALID_ARGUMENT (NULL argument, missing
- * callback, short struct_size), or a callback's nonzero value, or
- * WEFT_CORRUPT if stored records do not parse. Caller owns *out.
- * @since 0.1
- */
-WEFT_API int32_t weft_log_open_kv(weft_log **out, const weft_kv_store *store, void *db,
-                                  const weft_log_options *opts);
-
-/* The results of a conformance run. Immutable. */
-typedef struct weft_conformance weft_conformance;
-
-typedef enum weft_conformance_outcome {
-  WEFT_CONFORMANCE_PASS = 0,
-  WEFT_CONFORMANCE_FAIL = 1,
-  WEFT_CONFORMANCE_SKIP = 2
-} weft_conformance_outcome;
-
-typedef struct weft_conformance_result {
-  const char *scenario;   /* e.g. "atomicity_under_injected_failure" */
-  int32_t outcome;        /* a weft_conformance_outcome */
-  uint32_t reserved;
-  const char *diagnostic; /* what failed and where, or why skipped; "" on pass */
-} weft_conformance_result;
-
-/**
- * Runs the storage conformance kit (docs/storage.md) against adapter
- * `store`, each scenario on a fresh database from store->create; `only`
- * (may be NULL) names a single scenario. A failing scenario is a result,
- * not a status. Returns WEFT_OK and *out, or WEFT_INVALID_ARGUMENT (NULL
- * argument, missing callback, unknown scenario name). Caller owns *out.
- * @since 0.1
- */
-WEFT_API int32_t weft_conformance_run(const weft_kv_store *store, const char *only,
-                                      weft_conformance **out);
-
-/** The number of results (0 for NULL). @since 0.1 */
-WEFT_API size_t weft_conformance_count(const weft_conformance *results);
-
-/**
- * Result `index`; its strings stay valid until weft_conformance_free.
- * WEFT_OK, or WEFT_INVALID_ARGUMENT (NULL, out of range). @since 0.1
- */
-WEFT_API int32_t weft_conformance_get(const weft_conformance *results, size_t index,
-                                      weft_conformance_result *out);
-
-/** Releases `results`; NULL is a no-op. @since 0.1 */
-WEFT_API void weft_conformance_free(weft_conformance *results);
+WEFT_API int32_t weft_host_accept(weft_session **out, weft_host *host,
+                                  const weft_session_options *opts);
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,5 @@
 /*
- * A storage adapter written in plain C against weft.h: an in-memory ordered
+ * A storage adapter written in plain C against weft.h and weft/sys/weft_sys.h: an in-memory ordered
  * key-value database with transactions (a sorted array; a transaction
  * snapshots it). The conformance kit must pass against it, a log must live
  * in it across reconnects, and a deliberately broken adapter (rollback that
@@ -12,6 +12,7 @@
 
 #include "tap.h"
 #include "weft/weft.h"
+#include "weft/sys/weft_sys.h"
 
 
 typedef struct entry {
@@ -214,15 +215,15 @@ static void test_conformance_passes(void) {
   weft_conformance *results = NULL;
   weft_conformance_result r;
   size_t i, passed = 0;
-  CHECK(weft_conformance_run(&s, NULL, &results) == WEFT_OK);
+  CHECK(weft_conformance_run(&results, &s, NULL) == WEFT_OK);
   CHECK(weft_conformance_count(results) == 6);
   for (i = 0; i < weft_conformance_count(results); ++i) {
-    CHECK(weft_conformance_get(results, i, &r) == WEFT_OK);
+    CHECK(weft_conformance_at(&r, results, i) == WEFT_OK);
     if (r.outcome != WEFT_CONFORMANCE_PASS) printf("# %s: %s\n", r.scenario, r.diagnostic);
     passed += r.outcome == WEFT_CONFORMANCE_PASS;
   }
   CHECK(passed == 6);
-  CHECK(weft_conformance_get(results, 6, &r) == WEFT_INVALID_ARGUMENT);
+  CHECK(weft_conformance_at(&r, results, 6) == WEFT_INVALID_ARGUMENT);
   weft_conformance_free(results);
 }
 
@@ -230,9 +231,9 @@ static void test_broken_adapter_fails(void) {
   weft_kv_store s = adapter(1);
   weft_conformance *results = NULL;
   weft_conformance_result r;
-  CHECK(weft_conformance_run(&s, "atomicity_under_injected_failure", &results) == WEFT_OK);
+  CHECK(weft_conformance_run(&results, &s, "atomicity_under_injected_failure") == WEFT_OK);
   CHECK(weft_conformance_count(results) == 1);
-  CHECK(weft_conformance_get(results, 0, &r) == WEFT_OK);
+  CHECK(weft_conformance_at(&r, results, 0) == WEFT_OK);
   CHECK(r.outcome == WEFT_CONFORMANCE_FAIL && strlen(r.diagnostic) > 0);
   printf("# broken adapter: %s\n", r.diagnostic);
   weft_conformance_free(results);
@@ -242,12 +243,12 @@ static void test_bad_tables(void) {
   weft_kv_store s = adapter(0);
   weft_conformance *results = NULL;
   weft_log *log = NULL;
-  CHECK(weft_conformance_run(&s, "no_such_scenario", &results) == WEFT_INVALID_ARGUMENT);
+  CHECK(weft_conformance_run(&results, &s, "no_such_scenario") == WEFT_INVALID_ARGUMENT);
   CHECK(results == NULL);
   s.scan = NULL;
-  CHECK(weft_conformance_run(&s, NULL, &results) == WEFT_INVALID_ARGUMENT);
+  CHECK(weft_conformance_run(&results, &s, NULL) == WEFT_INVALID_ARGUMENT);
   CHECK(weft_log_open_kv(&log, &s, NULL, NULL) == WEFT_INVALID_ARGUMENT && log == NULL);
-  CHECK(weft_conformance_run(NULL, NULL, &results) == WEFT_INVALID_ARGUMENT);
+  CHECK(weft_conformance_run(&results, NULL, NULL) == WEFT_INVALID_ARGUMENT);
   weft_conformance_free(NULL);
   CHECK(weft_conformance_count(NULL) == 0);
 }
@@ -260,14 +261,61 @@ static void test_log_lives_in_the_adapter(void) {
   uint64_t cursor = 0;
   CHECK(kv_create(&d, NULL) == WEFT_OK);
   CHECK(weft_log_open_kv(&log, &s, d, NULL) == WEFT_OK);
-  CHECK(weft_log_append(log, (const uint8_t *)"kept", 4, 0, NULL) == WEFT_OK);
-  CHECK(weft_log_append(log, (const uint8_t *)"here", 4, 0, NULL) == WEFT_OK);
-  CHECK(weft_log_digest(log, &before) == WEFT_OK);
+  CHECK(weft_log_append(NULL, log, (const uint8_t *)"kept", 4, 0) == WEFT_OK);
+  CHECK(weft_log_append(NULL, log, (const uint8_t *)"here", 4, 0) == WEFT_OK);
+  CHECK(weft_log_digest(&before, log) == WEFT_OK);
   weft_log_free(log);
   CHECK(weft_log_open_kv(&log, &s, d, NULL) == WEFT_OK);
-  CHECK(weft_log_cursor(log, &cursor) == WEFT_OK && cursor == 2);
-  CHECK(weft_log_digest(log, &after) == WEFT_OK && memcmp(&before, &after, sizeof before) == 0);
-  CHECK(weft_log_verify(log, NULL, NULL) == WEFT_OK);
+  CHECK(weft_log_cursor(&cursor, log) == WEFT_OK && cursor == 2);
+  CHECK(weft_log_digest(&after, log) == WEFT_OK && memcmp(&before, &after, sizeof before) == 0);
+  CHECK(weft_log_verify(NULL, NULL, log) == WEFT_OK);
+  weft_log_free(log);
+  kv_destroy(d, NULL);
+}
+
+/* How the failing put below describes itself: 0 says nothing, 1 describes
+   the code it returns, 2 describes another code than it returns, 3 leaves a
+   message and then succeeds. */
+static int put_failure;
+
+static int32_t failing_put(void *p, const uint8_t *k, size_t kn, const uint8_t *v, size_t vn,
+                           void *user) {
+  switch (put_failure) {
+    case 1: return weft_error_set(WEFT_IO_ERROR, "disk full at block 7\nretry later");
+    case 2:
+      weft_error_set(WEFT_BUSY, "not this one");
+      return WEFT_IO_ERROR;
+    case 3: weft_error_set(WEFT_IO_ERROR, "stale message"); break;
+    default: return WEFT_IO_ERROR;
+  }
+  return kv_put(p, k, kn, v, vn, user);
+}
+
+/* A callback's own message reaches the caller, in one line; a message for
+   another code, or one left before a success, does not. */
+static void test_callback_errors_carry_their_message(void) {
+  weft_kv_store s = adapter(0);
+  void *d = NULL;
+  weft_log *log = NULL;
+  s.put = failing_put;
+  CHECK(kv_create(&d, NULL) == WEFT_OK);
+  put_failure = 3;
+  CHECK(weft_log_open_kv(&log, &s, d, NULL) == WEFT_OK);
+  CHECK(weft_log_append(NULL, log, (const uint8_t *)"x", 1, 0) == WEFT_OK);
+  put_failure = 0;
+  CHECK(weft_log_append(NULL, log, (const uint8_t *)"x", 1, 0) == WEFT_IO_ERROR);
+  CHECK(strstr(weft_last_error()->message, "stale message") == NULL);
+  CHECK(strstr(weft_last_error()->message, "put returned 16") != NULL);
+  put_failure = 1;
+  CHECK(weft_log_append(NULL, log, (const uint8_t *)"x", 1, 0) == WEFT_IO_ERROR);
+  CHECK(weft_last_error()->code == WEFT_IO_ERROR);
+  CHECK(strstr(weft_last_error()->message, "kv adapter: put: disk full at block 7; retry later") !=
+        NULL);
+  CHECK(strchr(weft_last_error()->message, '\n') == NULL);
+  put_failure = 2;
+  CHECK(weft_log_append(NULL, log, (const uint8_t *)"x", 1, 0) == WEFT_IO_ERROR);
+  CHECK(strstr(weft_last_error()->message, "not this one") == NULL);
+  CHECK(weft_error_set(WEFT_CONFLICT, NULL) == WEFT_CONFLICT);
   weft_log_free(log);
   kv_destroy(d, NULL);
 }
@@ -277,5 +325,6 @@ int main(void) {
   test_broken_adapter_fails();
   test_bad_tables();
   test_log_lives_in_the_adapter();
+  test_callback_errors_carry_their_message();
   return tap_done();
 }

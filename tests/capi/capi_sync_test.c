@@ -27,7 +27,7 @@ static void append_n(weft_log *log, int n, const char *prefix) {
   for (i = 0; i < n; ++i) {
     weft_op_id id;
     snprintf(text, sizeof text, "%s-%d", prefix, i);
-    if (weft_log_append(log, (const uint8_t *)text, strlen(text), 0, &id) != WEFT_OK) {
+    if (weft_log_append(&id, log, (const uint8_t *)text, strlen(text), 0) != WEFT_OK) {
       CHECK(!"append failed");
     }
   }
@@ -48,7 +48,7 @@ static int pump(weft_session *a, weft_session *b, int drop_back) {
       for (;;) {
         weft_buf m;
         uint32_t has = 0;
-        if (weft_session_next_message(from, &m, &has) != WEFT_OK || !has) break;
+        if (weft_session_next_message(&m, &has, from) != WEFT_OK || !has) break;
         any = 1;
         if (way == 1 && drop_back && g_hello_through) {
           weft_buf_free(&m);
@@ -66,7 +66,7 @@ static int pump(weft_session *a, weft_session *b, int drop_back) {
 
 static uint32_t state_of(const weft_session *s) {
   weft_session_info info;
-  if (weft_session_get_info(s, &info, NULL) != WEFT_OK) return 99;
+  if (weft_session_get_info(&info, NULL, s) != WEFT_OK) return 99;
   return info.state;
 }
 
@@ -83,17 +83,17 @@ static void test_replicas(void) {
   CHECK(o.push == 1 && o.accept == 1 && o.max_batch_ops == 4096 && o.window == 8);
   o.peer = "b";
   o.max_batch_ops = 3;
-  CHECK(weft_session_connect(a, &o, &sa) == WEFT_OK);
-  CHECK(weft_session_accept(b, NULL, &sb) == WEFT_OK);
+  CHECK(weft_session_connect(&sa, a, &o) == WEFT_OK);
+  CHECK(weft_session_accept(&sb, b, NULL) == WEFT_OK);
   weft_log_free(a); /* the session keeps its log alive */
   pump(sa, sb, 0);
   CHECK(state_of(sa) == WEFT_SESSION_DONE);
   CHECK(state_of(sb) == WEFT_SESSION_DONE);
-  CHECK(weft_session_get_info(sa, &info, &why) == WEFT_OK);
+  CHECK(weft_session_get_info(&info, &why, sa) == WEFT_OK);
   CHECK(info.batches_sent == 7 && info.ops_sent == 20 && info.peer_applied == 20);
   CHECK(info.ops_to_send == 20 && info.ops_acked == 20 && info.acked_cursor == 20);
   CHECK(info.error_code == WEFT_OK && why != NULL && why[0] == '\0');
-  CHECK(weft_log_cursor(b, &cb) == WEFT_OK && cb == 27);
+  CHECK(weft_log_cursor(&cb, b) == WEFT_OK && cb == 27);
   weft_session_free(sb);
   weft_session_free(sa); /* releases a */
   weft_log_free(b);
@@ -109,25 +109,25 @@ static void test_digests_and_peer_state(void) {
   append_n(b, 5, "y");
   weft_session_options_init(&o, sizeof o);
   o.peer = "replica-b";
-  CHECK(weft_session_connect(a, &o, &sa) == WEFT_OK);
-  CHECK(weft_session_accept(b, NULL, &sb) == WEFT_OK);
+  CHECK(weft_session_connect(&sa, a, &o) == WEFT_OK);
+  CHECK(weft_session_accept(&sb, b, NULL) == WEFT_OK);
   pump(sa, sb, 0);
-  CHECK(weft_log_digest(a, &da) == WEFT_OK && weft_log_digest(b, &db) == WEFT_OK);
+  CHECK(weft_log_digest(&da, a) == WEFT_OK && weft_log_digest(&db, b) == WEFT_OK);
   CHECK(memcmp(da.bytes, db.bytes, 32) == 0);
-  CHECK(weft_log_peer(a, "replica-b", &p) == WEFT_OK && p.acked_cursor == 5 && p.attempts == 0);
-  CHECK(weft_log_peer(a, "never", &p) == WEFT_OK && p.acked_cursor == 0);
+  CHECK(weft_log_peer(&p, a, "replica-b") == WEFT_OK && p.acked_cursor == 5 && p.attempts == 0);
+  CHECK(weft_log_peer(&p, a, "never") == WEFT_OK && p.acked_cursor == 0);
   p.acked_cursor = 2; /* a stale value never moves it back */
   p.attempts = 3;
   p.next_attempt_ms = 1000;
-  CHECK(weft_log_record_peer(a, "replica-b", &p, &stored) == WEFT_OK);
+  CHECK(weft_log_record_peer(&stored, a, "replica-b", &p) == WEFT_OK);
   CHECK(stored.acked_cursor == 5 && stored.attempts == 3 && stored.next_attempt_ms == 1000);
   CHECK(weft_retry_wait_ms(&stored, 900, 100, 10000, 0) <= 100);
   CHECK(weft_retry_wait_ms(&stored, 5000, 100, 10000, 0) == 0);
   CHECK(weft_retry_wait_ms(NULL, 0, 1, 1, 0) == 0);
   p.acked_cursor = 999;
-  CHECK(weft_log_record_peer(a, "replica-b", &p, NULL) == WEFT_INVALID_ARGUMENT);
-  CHECK(weft_log_peer(a, "", &p) == WEFT_INVALID_ARGUMENT);
-  CHECK(weft_log_peer(NULL, "x", &p) == WEFT_INVALID_ARGUMENT);
+  CHECK(weft_log_record_peer(NULL, a, "replica-b", &p) == WEFT_INVALID_ARGUMENT);
+  CHECK(weft_log_peer(&p, a, "") == WEFT_INVALID_ARGUMENT);
+  CHECK(weft_log_peer(&p, NULL, "x") == WEFT_INVALID_ARGUMENT);
   weft_session_free(sa);
   weft_session_free(sb);
   weft_log_free(a);
@@ -147,8 +147,8 @@ static void test_lost_ack_and_timeout(void) {
   o.retry_base_ms = 10;
   o.retry_max_ms = 10;
   o.retry_max_attempts = 2;
-  CHECK(weft_session_connect(a, &o, &sa) == WEFT_OK);
-  CHECK(weft_session_accept(b, NULL, &sb) == WEFT_OK);
+  CHECK(weft_session_connect(&sa, a, &o) == WEFT_OK);
+  CHECK(weft_session_accept(&sb, b, NULL) == WEFT_OK);
   g_hello_through = 0;
   pump(sa, sb, 1); /* every answer after b's Hello is lost */
   CHECK(state_of(sa) == WEFT_SESSION_SYNCING);
@@ -157,7 +157,7 @@ static void test_lost_ack_and_timeout(void) {
     pump(sa, sb, 1);
   }
   CHECK(rc == WEFT_TIMEOUT);
-  CHECK(weft_session_get_info(sa, &info, &why) == WEFT_OK);
+  CHECK(weft_session_get_info(&info, &why, sa) == WEFT_OK);
   CHECK(info.state == WEFT_SESSION_FAILED && info.error_code == WEFT_TIMEOUT);
   CHECK(info.resends >= 1);
   CHECK(why != NULL && strstr(why, "no answer") != NULL);
@@ -173,24 +173,24 @@ static void test_tokens(void) {
   weft_buf t = {NULL, 0};
   weft_grant g;
   CHECK(weft_secret_new(secret) == WEFT_OK);
-  CHECK(weft_token_issue(secret, "log-1", 4, WEFT_SCOPE_READ, &t) == WEFT_OK && t.len > 0);
-  CHECK(weft_token_verify(secret, "log-1", 4, t.data, t.len, WEFT_SCOPE_READ, &g) == WEFT_OK);
+  CHECK(weft_token_issue(&t, secret, "log-1", 4, WEFT_SCOPE_READ) == WEFT_OK && t.len > 0);
+  CHECK(weft_token_verify(&g, secret, "log-1", 4, t.data, t.len, WEFT_SCOPE_READ) == WEFT_OK);
   CHECK(g.epoch == 4 && g.scope == WEFT_SCOPE_READ);
-  CHECK(weft_token_verify(secret, "log-1", 4, t.data, t.len, WEFT_SCOPE_APPEND, &g) ==
+  CHECK(weft_token_verify(&g, secret, "log-1", 4, t.data, t.len, WEFT_SCOPE_APPEND) ==
         WEFT_PERMISSION_DENIED);
   CHECK(g.epoch == 0 && g.scope == 0);
-  CHECK(weft_token_verify(secret, "log-1", 5, t.data, t.len, WEFT_SCOPE_READ, &g) ==
+  CHECK(weft_token_verify(&g, secret, "log-1", 5, t.data, t.len, WEFT_SCOPE_READ) ==
         WEFT_STALE_EPOCH);
-  CHECK(weft_token_verify(secret, "log-2", 4, t.data, t.len, WEFT_SCOPE_READ, &g) ==
+  CHECK(weft_token_verify(&g, secret, "log-2", 4, t.data, t.len, WEFT_SCOPE_READ) ==
         WEFT_PERMISSION_DENIED);
   t.data[t.len - 3] ^= 1;
-  CHECK(weft_token_verify(secret, "log-1", 4, t.data, t.len, WEFT_SCOPE_READ, &g) != WEFT_OK);
-  CHECK(weft_token_verify(secret, "log-1", 4, (const uint8_t *)"x", 1, WEFT_SCOPE_READ, &g) ==
+  CHECK(weft_token_verify(&g, secret, "log-1", 4, t.data, t.len, WEFT_SCOPE_READ) != WEFT_OK);
+  CHECK(weft_token_verify(&g, secret, "log-1", 4, (const uint8_t *)"x", 1, WEFT_SCOPE_READ) ==
         WEFT_MALFORMED);
   weft_buf_free(&t);
-  CHECK(weft_token_issue(secret, "log-1", 0, 9, &t) == WEFT_INVALID_ARGUMENT);
-  CHECK(weft_token_issue(secret, "", 0, WEFT_SCOPE_READ, &t) == WEFT_INVALID_ARGUMENT);
-  CHECK(weft_token_issue(NULL, "x", 0, WEFT_SCOPE_READ, &t) == WEFT_INVALID_ARGUMENT);
+  CHECK(weft_token_issue(&t, secret, "log-1", 0, 9) == WEFT_INVALID_ARGUMENT);
+  CHECK(weft_token_issue(&t, secret, "", 0, WEFT_SCOPE_READ) == WEFT_INVALID_ARGUMENT);
+  CHECK(weft_token_issue(&t, NULL, "x", 0, WEFT_SCOPE_READ) == WEFT_INVALID_ARGUMENT);
   CHECK(weft_secret_new(NULL) == WEFT_INVALID_ARGUMENT);
 }
 
@@ -206,14 +206,14 @@ static void test_host(void) {
   uint64_t cursor = 0;
   weft_session_info si;
   memset(master, 0x42, sizeof master);
-  CHECK(weft_host_new(master, NULL, &host) == WEFT_OK);
+  CHECK(weft_host_new(&host, master, NULL) == WEFT_OK);
   weft_host_free(host);
-  CHECK(weft_host_new(master, "/no/such/directory", &host) == WEFT_INVALID_ARGUMENT);
+  CHECK(weft_host_new(&host, master, "/no/such/directory") == WEFT_INVALID_ARGUMENT);
   CHECK(host == NULL);
-  CHECK(weft_host_new(master, NULL, &host) == WEFT_OK);
-  CHECK(weft_host_issue(host, "agent", WEFT_SCOPE_READ, &read) == WEFT_OK);
-  CHECK(weft_host_issue(host, "agent", WEFT_SCOPE_APPEND, &append) == WEFT_OK);
-  CHECK(weft_host_redeem(host, "agent", append.data, append.len, &info) == WEFT_OK);
+  CHECK(weft_host_new(&host, master, NULL) == WEFT_OK);
+  CHECK(weft_host_issue(&read, host, "agent", WEFT_SCOPE_READ) == WEFT_OK);
+  CHECK(weft_host_issue(&append, host, "agent", WEFT_SCOPE_APPEND) == WEFT_OK);
+  CHECK(weft_host_redeem(&info, host, "agent", append.data, append.len) == WEFT_OK);
   CHECK(info.scope == WEFT_SCOPE_APPEND && info.epoch == 0 && info.cursor == 0);
   append_n(client, 3, "c");
 
@@ -222,39 +222,39 @@ static void test_host(void) {
   o.log_id = "agent";
   o.token = read.data;
   o.token_len = read.len;
-  CHECK(weft_session_connect(client, &o, &c) == WEFT_OK);
-  CHECK(weft_host_accept(host, NULL, &h) == WEFT_OK);
+  CHECK(weft_session_connect(&c, client, &o) == WEFT_OK);
+  CHECK(weft_host_accept(&h, host, NULL) == WEFT_OK);
   pump(c, h, 0);
   CHECK(state_of(c) == WEFT_SESSION_DONE);
-  CHECK(weft_host_redeem(host, "agent", read.data, read.len, &info) == WEFT_OK && info.ops == 0);
+  CHECK(weft_host_redeem(&info, host, "agent", read.data, read.len) == WEFT_OK && info.ops == 0);
   weft_session_free(c);
   weft_session_free(h);
 
   /* An append token pushes. */
   o.token = append.data;
   o.token_len = append.len;
-  CHECK(weft_session_connect(client, &o, &c) == WEFT_OK);
-  CHECK(weft_host_accept(host, NULL, &h) == WEFT_OK);
+  CHECK(weft_session_connect(&c, client, &o) == WEFT_OK);
+  CHECK(weft_host_accept(&h, host, NULL) == WEFT_OK);
   pump(c, h, 0);
   CHECK(state_of(c) == WEFT_SESSION_DONE);
-  CHECK(weft_host_redeem(host, "agent", append.data, append.len, &info) == WEFT_OK &&
+  CHECK(weft_host_redeem(&info, host, "agent", append.data, append.len) == WEFT_OK &&
         info.ops == 3 && info.cursor == 3 && info.actors == 1);
   weft_session_free(c);
   weft_session_free(h);
 
   /* Revoked: the old token fails at Hello. */
-  CHECK(weft_host_revoke(host, "agent", &epoch) == WEFT_OK && epoch == 1);
-  CHECK(weft_host_redeem(host, "agent", append.data, append.len, &info) == WEFT_STALE_EPOCH);
-  CHECK(weft_session_connect(client, &o, &c) == WEFT_OK);
-  CHECK(weft_host_accept(host, NULL, &h) == WEFT_OK);
+  CHECK(weft_host_revoke(&epoch, host, "agent") == WEFT_OK && epoch == 1);
+  CHECK(weft_host_redeem(&info, host, "agent", append.data, append.len) == WEFT_STALE_EPOCH);
+  CHECK(weft_session_connect(&c, client, &o) == WEFT_OK);
+  CHECK(weft_host_accept(&h, host, NULL) == WEFT_OK);
   weft_host_free(host); /* sessions keep the host alive */
   pump(c, h, 0);
-  CHECK(weft_session_get_info(c, &si, NULL) == WEFT_OK && si.state == WEFT_SESSION_FAILED &&
+  CHECK(weft_session_get_info(&si, NULL, c) == WEFT_OK && si.state == WEFT_SESSION_FAILED &&
         si.error_code == WEFT_STALE_EPOCH);
-  CHECK(weft_session_get_info(h, &si, NULL) == WEFT_OK && si.error_code == WEFT_STALE_EPOCH);
+  CHECK(weft_session_get_info(&si, NULL, h) == WEFT_OK && si.error_code == WEFT_STALE_EPOCH);
   weft_session_free(c);
   weft_session_free(h);
-  CHECK(weft_log_cursor(client, &cursor) == WEFT_OK && cursor == 3);
+  CHECK(weft_log_cursor(&cursor, client) == WEFT_OK && cursor == 3);
   weft_buf_free(&read);
   weft_buf_free(&append);
   weft_log_free(client);
@@ -266,20 +266,20 @@ static void test_null_arguments(void) {
   uint32_t has = 7;
   weft_session_options o;
   weft_log *log = memory_log(11);
-  CHECK(weft_session_connect(NULL, NULL, &s) == WEFT_INVALID_ARGUMENT && s == NULL);
-  CHECK(weft_session_next_message(NULL, &b, &has) == WEFT_INVALID_ARGUMENT && has == 0);
+  CHECK(weft_session_connect(&s, NULL, NULL) == WEFT_INVALID_ARGUMENT && s == NULL);
+  CHECK(weft_session_next_message(&b, &has, NULL) == WEFT_INVALID_ARGUMENT && has == 0);
   CHECK(weft_session_receive(NULL, NULL, 0) == WEFT_INVALID_ARGUMENT);
   CHECK(weft_session_tick(NULL, 0) == WEFT_INVALID_ARGUMENT);
   CHECK(weft_session_get_info(NULL, NULL, NULL) == WEFT_INVALID_ARGUMENT);
   CHECK(weft_session_options_init(&o, 3) == WEFT_INVALID_ARGUMENT);
   weft_session_options_init(&o, sizeof o);
   o.window = 0;
-  CHECK(weft_session_connect(log, &o, &s) == WEFT_INVALID_ARGUMENT);
+  CHECK(weft_session_connect(&s, log, &o) == WEFT_INVALID_ARGUMENT);
   o.window = 1;
   o.struct_size = sizeof o + 8;
-  CHECK(weft_session_connect(log, &o, &s) == WEFT_INVALID_ARGUMENT);
-  CHECK(weft_host_accept(NULL, NULL, &s) == WEFT_INVALID_ARGUMENT);
-  CHECK(weft_host_revoke(NULL, "x", NULL) == WEFT_INVALID_ARGUMENT);
+  CHECK(weft_session_connect(&s, log, &o) == WEFT_INVALID_ARGUMENT);
+  CHECK(weft_host_accept(&s, NULL, NULL) == WEFT_INVALID_ARGUMENT);
+  CHECK(weft_host_revoke(NULL, NULL, "x") == WEFT_INVALID_ARGUMENT);
   weft_session_free(NULL);
   weft_host_free(NULL);
   weft_log_free(log);

@@ -1,5 +1,7 @@
 /*
- * weft_node.c: the N-API addon over weft's C ABI (include/weft/weft.h).
+ * weft_node.c: the N-API addon over weft's C ABI (include/weft/weft.h, and
+ * include/weft/sys/weft_sys.h for the batch builder, key-value store
+ * adapters and the conformance kit).
  *
  * The addon is deliberately thin: it converts between JS values and the
  * C types, owns C handles through napi_wrap'd objects, and runs the long
@@ -26,6 +28,14 @@
 #include <threads.h>
 
 #include <weft/weft.h>
+#include <weft/sys/weft_sys.h> /* batch builder, key-value adapters, conformance kit */
+
+/* Written against the 0.3 ABI (outputs first, _count/_at lists, weft_sqlite_options). */
+#ifndef WEFT_VERSION_CHECK
+#error "weft.h is older than 0.3: this addon needs the weft 0.3 C ABI"
+#elif !WEFT_VERSION_CHECK(0, 3, 0)
+#error "weft.h is older than 0.3: this addon needs the weft 0.3 C ABI"
+#endif
 
 /* The versioned structs' _init functions take the size this addon was compiled with. */
 #define WEFT_INIT(fn, p) fn((p), sizeof *(p))
@@ -768,10 +778,13 @@ static napi_value undefined(napi_env env) {
 
 /* ------------------------------------------------------------- log options */
 
+static bool get_name(napi_env env, napi_value v, const char *name, char **out);
+
 typedef struct OpenArgs {
   char *path;
   char *log_name;
   weft_log_options opts;
+  weft_sqlite_options sqlite; /* only for weft_log_open_sqlite */
 } OpenArgs;
 
 static void open_args_free(OpenArgs *o) {
@@ -781,38 +794,32 @@ static void open_args_free(OpenArgs *o) {
   o->log_name = NULL;
 }
 
-static bool get_log_options(napi_env env, napi_value v, OpenArgs *o) {
-  int32_t st = WEFT_INIT(weft_log_options_init, &o->opts);
-  if (st != WEFT_OK) return throw_last(env, st);
+/* Is `v` an options object (true), nullish (false: the defaults), or neither (throws)? */
+static bool options_object(napi_env env, napi_value v, bool *present) {
   bool nullish;
   if (!is_nullish(env, v, &nullish)) return false;
+  *present = !nullish;
   if (nullish) return true;
   napi_valuetype t;
   TRY(env, napi_typeof(env, v, &t));
   if (t != napi_object) return throw_type(env, "options must be an object");
+  return true;
+}
+
+/* weft_log_options from {actor, autoSealOps, maxOps, maxPayloadBytes,
+ * maxDepsPerOp, maxActors, maxMessageBytes}; other keys are not read here. */
+static bool get_log_options(napi_env env, napi_value v, OpenArgs *o) {
+  int32_t st = WEFT_INIT(weft_log_options_init, &o->opts);
+  if (st != WEFT_OK) return throw_last(env, st);
+  bool present;
+  if (!options_object(env, v, &present)) return false;
+  if (!present) return true;
   napi_value x;
-  bool has, flag;
+  bool has;
   if (!get_prop(env, v, "actor", &x, &has)) return false;
   if (has) {
     if (!get_actor(env, x, "options.actor", &o->opts.actor)) return false;
     o->opts.has_actor = 1;
-  }
-  if (!get_prop(env, v, "synchronousFull", &x, &has)) return false;
-  if (has) {
-    if (!get_bool(env, x, "options.synchronousFull", &flag)) return false;
-    o->opts.synchronous_full = flag ? 1 : 0;
-  }
-  if (!get_prop(env, v, "create", &x, &has)) return false;
-  if (has) {
-    if (!get_bool(env, x, "options.create", &flag)) return false;
-    o->opts.create = flag ? 1 : 0;
-  }
-  if (!get_prop(env, v, "busyTimeoutMs", &x, &has)) return false;
-  if (has && !get_u32(env, x, "options.busyTimeoutMs", &o->opts.busy_timeout_ms)) return false;
-  if (!get_prop(env, v, "logName", &x, &has)) return false;
-  if (has) {
-    if (!get_string(env, x, "options.logName", &o->log_name)) return false;
-    o->opts.log_name = o->log_name;
   }
   if (!get_prop(env, v, "autoSealOps", &x, &has)) return false;
   if (has && !get_u64(env, x, "options.autoSealOps", false, &o->opts.auto_seal_ops)) return false;
@@ -827,6 +834,47 @@ static bool get_log_options(napi_env env, napi_value v, OpenArgs *o) {
   if (!get_prop(env, v, "maxMessageBytes", &x, &has)) return false;
   if (has && !get_u64(env, x, "options.maxMessageBytes", false, &o->opts.max_message_bytes)) return false;
   return true;
+}
+
+/* weft_sqlite_options from the same object: {synchronousFull, busyTimeoutMs,
+ * create, specialNames, logName}. */
+static bool get_sqlite_options(napi_env env, napi_value v, OpenArgs *o) {
+  int32_t st = WEFT_INIT(weft_sqlite_options_init, &o->sqlite);
+  if (st != WEFT_OK) return throw_last(env, st);
+  bool present;
+  if (!options_object(env, v, &present)) return false;
+  if (!present) return true;
+  static const struct {
+    const char *key, *name;
+    size_t offset;
+  } flags[] = {
+      {"synchronousFull", "options.synchronousFull", offsetof(weft_sqlite_options, synchronous_full)},
+      {"create", "options.create", offsetof(weft_sqlite_options, create)},
+      {"specialNames", "options.specialNames", offsetof(weft_sqlite_options, special_names)},
+  };
+  napi_value x;
+  bool has, flag;
+  char *base = (char *)&o->sqlite;
+  for (size_t i = 0; i < sizeof flags / sizeof flags[0]; ++i) {
+    if (!get_prop(env, v, flags[i].key, &x, &has)) return false;
+    if (!has) continue;
+    if (!get_bool(env, x, flags[i].name, &flag)) return false;
+    *(uint32_t *)(base + flags[i].offset) = flag ? 1 : 0;
+  }
+  if (!get_prop(env, v, "busyTimeoutMs", &x, &has)) return false;
+  if (has && !get_u32(env, x, "options.busyTimeoutMs", &o->sqlite.busy_timeout_ms)) return false;
+  if (!get_prop(env, v, "logName", &x, &has)) return false;
+  if (has) {
+    if (!get_name(env, x, "options.logName", &o->log_name)) return false;
+    o->sqlite.log_name = o->log_name;
+  }
+  return true;
+}
+
+/* path, then the log's and the SQLite store's options from one object. */
+static bool get_sqlite_open_args(napi_env env, napi_value path, napi_value options, OpenArgs *o) {
+  return get_name(env, path, "path", &o->path) && get_log_options(env, options, o) &&
+         get_sqlite_options(env, options, o);
 }
 
 /* ------------------------------------------------------------- async work */
@@ -916,7 +964,7 @@ static void work_free(napi_env env, Work *w) {
   free(w);
 }
 
-static int32_t call_diff(weft_log *log, const Bytes *vv, uint32_t max_ops, uint32_t epoch, weft_bufs **out);
+static int32_t call_diff(weft_bufs **out, const weft_log *log, const Bytes *vv, uint32_t max_ops, uint32_t epoch);
 
 /* Runs on a pool thread: only weft calls, no N-API. */
 static void work_execute(napi_env env, void *data) {
@@ -924,14 +972,16 @@ static void work_execute(napi_env env, void *data) {
   Work *w = (Work *)data;
   weft_log *log = w->log != NULL ? (weft_log *)w->log->ptr : NULL;
   switch (w->kind) {
-    case WORK_APPLY: w->status = weft_log_apply(log, w->bytes.data, w->bytes.len, &w->ack); break;
-    case WORK_DIFF: w->status = call_diff(log, &w->bytes, w->u32, w->epoch, &w->bufs); break;
-    case WORK_MERGE: w->status = weft_log_merge(log, (weft_log *)w->other->ptr, &w->r1); break;
+    case WORK_APPLY: w->status = weft_log_apply(&w->ack, log, w->bytes.data, w->bytes.len); break;
+    case WORK_DIFF: w->status = call_diff(&w->bufs, log, &w->bytes, w->u32, w->epoch); break;
+    case WORK_MERGE: w->status = weft_log_merge(&w->r1, log, (const weft_log *)w->other->ptr); break;
     case WORK_SEAL:
-      w->status = weft_log_seal(log, &w->actor, w->u64, w->has_hash ? &w->hash : NULL, &w->seal);
+      w->status = weft_log_seal(&w->seal, log, &w->actor, w->u64, w->has_hash ? &w->hash : NULL);
       break;
-    case WORK_VERIFY: w->status = weft_log_verify(log, &w->r1, &w->r2); break;
-    case WORK_OPEN_SQLITE: w->status = weft_log_open_sqlite(&w->opened, w->open.path, &w->open.opts); break;
+    case WORK_VERIFY: w->status = weft_log_verify(&w->r1, &w->r2, log); break;
+    case WORK_OPEN_SQLITE:
+      w->status = weft_log_open_sqlite(&w->opened, w->open.path, &w->open.opts, &w->open.sqlite);
+      break;
   }
   if (w->status != WEFT_OK) {
     /* The last error is thread-local: copy it on this thread, now. */
@@ -1081,8 +1131,10 @@ static napi_value js_live_handles(napi_env env, napi_callback_info info) {
  * JS thread, inside the weft call that needs them: the table says
  * `concurrent = 0`, so the conformance kit uses no threads, and logs kept
  * in such an adapter refuse the async variants. A thrown exception becomes
- * the callback's status (its `status` if it has one, else IO_ERROR) and
- * the `cause` of the WeftError thrown to the caller.
+ * the callback's status (its `status` if it has one, else IO_ERROR), its
+ * message the callback's weft_error_set() message (so weft_last_error(),
+ * and the WeftError thrown to the caller, say what the adapter said), and
+ * the exception itself that WeftError's `cause`.
  */
 /* A JS value handed to weft as an opaque db or connection. */
 typedef struct KvValue {
@@ -1096,6 +1148,7 @@ struct Kv {
   napi_ref adapter;
   KvValue db;    /* Log.openKv's database value: it outlives the log */
   uint32_t refs; /* a log box, its iterators, a running conformance kit */
+  char *why;     /* why the running callback fails (malloc'd), for weft_error_set */
 };
 
 static void kv_unref(Kv *kv) {
@@ -1103,6 +1156,7 @@ static void kv_unref(Kv *kv) {
   if (kv->adapter != NULL) cleanup_call(napi_delete_reference(kv->env, kv->adapter), "delete adapter reference");
   if (kv->db.ref != NULL) cleanup_call(napi_delete_reference(kv->env, kv->db.ref), "delete db reference");
   addon_unref(kv->addon);
+  free(kv->why);
   free(kv);
 }
 
@@ -1126,16 +1180,68 @@ static Kv *kv_new(napi_env env, napi_value adapter) {
   return kv;
 }
 
+/* A malloc'd UTF-8 copy of a JS string value; NULL if it is not one. */
+static char *kv_text(napi_env env, napi_value v) {
+  napi_valuetype t;
+  size_t len = 0;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_string ||
+      napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) {
+    return NULL;
+  }
+  char *s = (char *)malloc(len + 1);
+  if (s != NULL && napi_get_value_string_utf8(env, v, s, len + 1, &len) != napi_ok) {
+    free(s);
+    s = NULL;
+  }
+  return s;
+}
+
+/* Remembers what the exception `exc` says (an Error's message, or the
+ * thrown value as a string) as the reason the running callback fails. */
+static void kv_describe(Kv *kv, napi_value exc) {
+  napi_env env = kv->env;
+  napi_valuetype t;
+  napi_value v;
+  char *why = NULL;
+  if (napi_typeof(env, exc, &t) != napi_ok) return;
+  if (t == napi_object || t == napi_function) {
+    bool has = false;
+    if (napi_has_named_property(env, exc, "message", &has) == napi_ok && has &&
+        napi_get_named_property(env, exc, "message", &v) == napi_ok) {
+      why = kv_text(env, v);
+    }
+  }
+  if (why == NULL && t != napi_object && t != napi_function && t != napi_symbol &&
+      napi_coerce_to_string(env, exc, &v) == napi_ok) {
+    why = kv_text(env, v); /* throw 'text', throw 42 */
+  }
+  /* A getter or toString that threw: keep the first exception only. */
+  bool pending = false;
+  if (napi_is_exception_pending(env, &pending) == napi_ok && pending) {
+    napi_value ignored;
+    cleanup_call(napi_get_and_clear_last_exception(env, &ignored), "drop an exception from a message getter");
+  }
+  if (why == NULL || why[0] == '\0') {
+    free(why);
+    static const char fallback[] = "the JS store adapter threw a value without a message";
+    why = copy_text(fallback, sizeof fallback - 1);
+  }
+  free(kv->why);
+  kv->why = why;
+}
+
 /* Takes the pending exception of a failed callback: keeps the first one
- * for the caller and answers the status it stands for. */
+ * for the caller, remembers its message for weft_error_set, and answers
+ * the status it stands for. */
 static int32_t kv_caught(Kv *kv) {
   napi_env env = kv->env;
   napi_value exc = NULL;
   bool pending = false;
   if (napi_is_exception_pending(env, &pending) != napi_ok || !pending) return WEFT_INTERNAL;
   if (napi_get_and_clear_last_exception(env, &exc) != napi_ok) return WEFT_INTERNAL;
+  kv_describe(kv, exc);
   int32_t status = WEFT_IO_ERROR;
-  napi_valuetype t;
+  napi_valuetype t = napi_undefined;
   napi_value s;
   bool has = false;
   if (napi_typeof(env, exc, &t) == napi_ok && t == napi_object &&
@@ -1144,7 +1250,9 @@ static int32_t kv_caught(Kv *kv) {
     int32_t v;
     if (napi_get_value_int32(env, s, &v) == napi_ok && v > WEFT_OK && v <= WEFT_INTERNAL) status = v;
   }
-  if (kv->addon->kv_error == NULL) {
+  /* N-API 8 references only objects and functions: a thrown primitive
+     reaches the caller as the message alone. */
+  if (kv->addon->kv_error == NULL && (t == napi_object || t == napi_function)) {
     cleanup_call(napi_create_reference(env, exc, 1, &kv->addon->kv_error), "keep the adapter's exception");
   }
   return status;
@@ -1190,17 +1298,38 @@ static void kv_drop(Kv *kv, void *handle) {
   free(v);
 }
 
+/* Ends a callback that returns `rc`: a failure is described with
+ * weft_error_set, right before it is returned (weft reads the message only
+ * for that code, from this thread), so weft's caller finds it in
+ * weft_last_error(). */
+static int32_t kv_return(Kv *kv, int32_t rc) {
+  char *why = kv->why;
+  kv->why = NULL;
+  if (rc != WEFT_OK) {
+    const char *text = why;
+    if (text == NULL && rc == WEFT_INTERNAL) text = "an N-API call failed in the Node addon's adapter bridge";
+    if (text == NULL && rc == WEFT_RESOURCE_EXHAUSTED) text = "out of memory in the Node addon's adapter bridge";
+    if (text != NULL) rc = weft_error_set(rc, text);
+  }
+  free(why);
+  return rc;
+}
+
 /* Brackets every callback: a handle scope for the JS values it makes. */
 #define KV_ENTER(user)                                                         \
   Kv *kv = (Kv *)(user);                                                       \
   napi_handle_scope scope;                                                     \
-  if (!thrd_equal(thrd_current(), kv->thread)) return WEFT_INTERNAL;           \
-  if (napi_open_handle_scope(kv->env, &scope) != napi_ok) return WEFT_INTERNAL;
+  if (!thrd_equal(thrd_current(), kv->thread)) {                               \
+    return weft_error_set(WEFT_INTERNAL, "a JS store adapter was called off its JS thread"); \
+  }                                                                            \
+  if (napi_open_handle_scope(kv->env, &scope) != napi_ok) return kv_return(kv, WEFT_INTERNAL); \
+  free(kv->why); /* left by a void callback: not this one's */               \
+  kv->why = NULL;
 #define KV_LEAVE(status)                                                       \
   do {                                                                         \
     int32_t rc_ = (status);                                                    \
     cleanup_call(napi_close_handle_scope(kv->env, scope), "napi_close_handle_scope"); \
-    return rc_;                                                                \
+    return kv_return(kv, rc_);                                                 \
   } while (0)
 
 static int32_t kv_buffer(Kv *kv, const uint8_t *data, size_t len, napi_value *out) {
@@ -1226,6 +1355,8 @@ static void kv_cb_destroy(void *db, void *user) {
   napi_value argv[1];
   if (kv_value_of(kv, db, &argv[0]) == WEFT_OK) (void)kv_call(kv, "destroy", 1, argv, NULL);
   kv_drop(kv, db);
+  free(kv->why); /* void: weft cannot be told */
+  kv->why = NULL;
   cleanup_call(napi_close_handle_scope(kv->env, scope), "napi_close_handle_scope");
 }
 
@@ -1246,6 +1377,8 @@ static void kv_cb_disconnect(void *conn, void *user) {
   napi_value argv[1];
   if (kv_value_of(kv, conn, &argv[0]) == WEFT_OK) (void)kv_call(kv, "disconnect", 1, argv, NULL);
   kv_drop(kv, conn);
+  free(kv->why); /* void: weft cannot be told */
+  kv->why = NULL;
   cleanup_call(napi_close_handle_scope(kv->env, scope), "napi_close_handle_scope");
 }
 
@@ -1404,7 +1537,7 @@ static napi_value js_conformance_run(napi_env env, napi_callback_info info) {
   weft_kv_store table;
   weft_conformance *results = NULL;
   int32_t st = kv_table(kv, &table);
-  if (st == WEFT_OK) st = weft_conformance_run(&table, only, &results);
+  if (st == WEFT_OK) st = weft_conformance_run(&results, &table, only);
   free(only);
   if (st != WEFT_OK) {
     throw_last(env, st);
@@ -1416,7 +1549,7 @@ static napi_value js_conformance_run(napi_env env, napi_callback_info info) {
   for (size_t i = 0; i < n; ++i) {
     weft_conformance_result r;
     napi_value obj, x;
-    if ((st = weft_conformance_get(results, i, &r)) != WEFT_OK) {
+    if ((st = weft_conformance_at(&r, results, i)) != WEFT_OK) {
       throw_last(env, st);
       goto fail;
     }
@@ -1485,12 +1618,12 @@ static napi_value js_log_open_sqlite(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   if (!get_args(env, info, 2, argv)) return NULL;
   OpenArgs o = {0};
-  if (!get_string(env, argv[0], "path", &o.path) || !get_log_options(env, argv[1], &o)) {
+  if (!get_sqlite_open_args(env, argv[0], argv[1], &o)) {
     open_args_free(&o);
     return NULL;
   }
   weft_log *log = NULL;
-  int32_t st = weft_log_open_sqlite(&log, o.path, &o.opts);
+  int32_t st = weft_log_open_sqlite(&log, o.path, &o.opts, &o.sqlite);
   if (st != WEFT_OK) throw_last(env, st);
   open_args_free(&o);
   return st == WEFT_OK ? wrap_handle(env, KIND_LOG, log, NULL, NULL) : NULL;
@@ -1501,7 +1634,7 @@ static napi_value js_log_open_sqlite_async(napi_env env, napi_callback_info info
   if (!get_args(env, info, 2, argv)) return NULL;
   Work *w = work_new(env, WORK_OPEN_SQLITE);
   if (w == NULL) return NULL;
-  if (!get_string(env, argv[0], "path", &w->open.path) || !get_log_options(env, argv[1], &w->open)) {
+  if (!get_sqlite_open_args(env, argv[0], argv[1], &w->open)) {
     work_free(env, w);
     return NULL;
   }
@@ -1524,7 +1657,7 @@ static napi_value js_log_actor(napi_env env, napi_callback_info info) {
   Box *b = get_box(env, argv[0], KIND_LOG, true);
   if (b == NULL) return NULL;
   weft_actor actor;
-  int32_t st = weft_log_actor((weft_log *)b->ptr, &actor);
+  int32_t st = weft_log_actor(&actor, (const weft_log *)b->ptr);
   if (st != WEFT_OK) return throw_last(env, st), NULL;
   return make_actor(env, &actor);
 }
@@ -1535,7 +1668,7 @@ static napi_value js_log_cursor(napi_env env, napi_callback_info info) {
   Box *b = get_box(env, argv[0], KIND_LOG, true);
   if (b == NULL) return NULL;
   uint64_t cursor;
-  int32_t st = weft_log_cursor((weft_log *)b->ptr, &cursor);
+  int32_t st = weft_log_cursor(&cursor, (const weft_log *)b->ptr);
   if (st != WEFT_OK) return throw_last(env, st), NULL;
   return make_u64(env, cursor);
 }
@@ -1546,7 +1679,7 @@ static napi_value js_log_epoch(napi_env env, napi_callback_info info) {
   Box *b = get_box(env, argv[0], KIND_LOG, true);
   if (b == NULL) return NULL;
   uint32_t epoch;
-  int32_t st = weft_log_epoch((weft_log *)b->ptr, &epoch);
+  int32_t st = weft_log_epoch(&epoch, (const weft_log *)b->ptr);
   if (st != WEFT_OK) return throw_last(env, st), NULL;
   return make_u32(env, epoch);
 }
@@ -1574,7 +1707,7 @@ static napi_value js_log_append(napi_env env, napi_callback_info info) {
   Bytes payload;
   if (!get_bytes(env, argv[1], "payload", true, &payload)) return NULL;
   weft_op_id id;
-  int32_t st = weft_log_append((weft_log *)b->ptr, payload.data, payload.len, kind, &id);
+  int32_t st = weft_log_append(&id, (weft_log *)b->ptr, payload.data, payload.len, kind);
   if (st != WEFT_OK) throw_last(env, st);
   bytes_free(&payload);
   return st == WEFT_OK ? make_op_id(env, &id) : NULL;
@@ -1663,7 +1796,7 @@ static napi_value js_log_append_many(napi_env env, napi_callback_info info) {
     TRYG(env, napi_get_element(env, argv[1], i, &e));
     if (!get_request(env, e, kind, &r.reqs[i], &r.payloads[i], &r.deps[i])) goto fail;
   }
-  int32_t st = weft_log_append_many((weft_log *)b->ptr, r.reqs, n, ids);
+  int32_t st = weft_log_append_many(ids, (weft_log *)b->ptr, r.reqs, n);
   if (st != WEFT_OK) {
     throw_last(env, st);
     goto fail;
@@ -1678,7 +1811,7 @@ fail:
 static napi_value make_ack(napi_env env, weft_ack *ack) {
   napi_value obj = NULL, arr, x;
   weft_ack_info ai;
-  int32_t st = weft_ack_get_info(ack, &ai);
+  int32_t st = weft_ack_get_info(&ai, ack);
   if (st != WEFT_OK) {
     throw_last(env, st);
     weft_ack_free(ack);
@@ -1694,25 +1827,28 @@ static napi_value make_ack(napi_env env, weft_ack *ack) {
   if ((x = make_string(env, weft_status_name(ai.status))) == NULL || !set_prop(env, obj, "status", x)) return NULL;
   if (!set_u64(env, obj, "cursor", ai.cursor)) return NULL;
   weft_op_id id;
-  CALL(env, napi_create_array_with_length(env, ai.applied, &arr));
-  for (size_t i = 0; i < ai.applied; ++i) {
-    if ((st = weft_ack_get_applied(ack, i, &id)) != WEFT_OK) return throw_last(env, st), NULL;
+  size_t n = weft_ack_applied_count(ack);
+  CALL(env, napi_create_array_with_length(env, n, &arr));
+  for (size_t i = 0; i < n; ++i) {
+    if ((st = weft_ack_applied_at(&id, ack, i)) != WEFT_OK) return throw_last(env, st), NULL;
     if ((x = make_op_id(env, &id)) == NULL) return NULL;
     CALL(env, napi_set_element(env, arr, (uint32_t)i, x));
   }
   if (!set_prop(env, obj, "applied", arr)) return NULL;
-  CALL(env, napi_create_array_with_length(env, ai.duplicates, &arr));
-  for (size_t i = 0; i < ai.duplicates; ++i) {
-    if ((st = weft_ack_get_duplicate(ack, i, &id)) != WEFT_OK) return throw_last(env, st), NULL;
+  n = weft_ack_duplicate_count(ack);
+  CALL(env, napi_create_array_with_length(env, n, &arr));
+  for (size_t i = 0; i < n; ++i) {
+    if ((st = weft_ack_duplicate_at(&id, ack, i)) != WEFT_OK) return throw_last(env, st), NULL;
     if ((x = make_op_id(env, &id)) == NULL) return NULL;
     CALL(env, napi_set_element(env, arr, (uint32_t)i, x));
   }
   if (!set_prop(env, obj, "duplicates", arr)) return NULL;
-  CALL(env, napi_create_array_with_length(env, ai.rejected, &arr));
-  for (size_t i = 0; i < ai.rejected; ++i) {
+  n = weft_ack_rejected_count(ack);
+  CALL(env, napi_create_array_with_length(env, n, &arr));
+  for (size_t i = 0; i < n; ++i) {
     int32_t code;
     napi_value r, name;
-    if ((st = weft_ack_get_rejected(ack, i, &id, &code)) != WEFT_OK) return throw_last(env, st), NULL;
+    if ((st = weft_ack_rejected_at(&id, &code, ack, i)) != WEFT_OK) return throw_last(env, st), NULL;
     CALL(env, napi_create_object(env, &r));
     if ((x = make_op_id(env, &id)) == NULL || !set_prop(env, r, "id", x)) return NULL;
     if ((name = make_string(env, weft_status_name(code))) == NULL || !set_prop(env, r, "code", name)) return NULL;
@@ -1729,7 +1865,7 @@ static napi_value js_log_apply(napi_env env, napi_callback_info info) {
   Bytes bytes;
   if (b == NULL || !get_bytes(env, argv[1], "batch", false, &bytes)) return NULL;
   weft_ack *ack = NULL;
-  int32_t st = weft_log_apply((weft_log *)b->ptr, bytes.data, bytes.len, &ack);
+  int32_t st = weft_log_apply(&ack, (weft_log *)b->ptr, bytes.data, bytes.len);
   if (st != WEFT_OK) return throw_last(env, st), NULL;
   return make_ack(env, ack);
 }
@@ -1760,7 +1896,7 @@ static napi_value js_log_read(napi_env env, napi_callback_info info) {
   if (!is_nullish(env, argv[2], &nullish)) return NULL;
   if (!nullish && !get_u64(env, argv[2], "max", true, &max)) return NULL;
   weft_iter *it = NULL;
-  int32_t st = weft_log_read((weft_log *)b->ptr, from, max, &it);
+  int32_t st = weft_log_read(&it, (const weft_log *)b->ptr, from, max);
   if (st != WEFT_OK) return throw_last(env, st), NULL;
   /* The C iterator keeps the log, hence its adapter, alive. */
   if (b->kv != NULL) b->kv->refs++;
@@ -1775,7 +1911,7 @@ static napi_value js_iter_next(napi_env env, napi_callback_info info) {
   if (b->ptr == NULL) return undefined(env);
   weft_op_view view;
   uint32_t has_op = 0;
-  int32_t st = weft_iter_next((weft_iter *)b->ptr, &view, &has_op);
+  int32_t st = weft_iter_next(&view, &has_op, (weft_iter *)b->ptr);
   if (st != WEFT_OK) return throw_last(env, st), NULL;
   if (!has_op) {
     /* Exhausted: release it now rather than at the next GC. */
@@ -1803,7 +1939,7 @@ static napi_value js_log_get(napi_env env, napi_callback_info info) {
   weft_op_id id;
   if (b == NULL || !get_op_id(env, argv[1], "id", &id)) return NULL;
   weft_op *op = NULL;
-  int32_t st = weft_log_get((weft_log *)b->ptr, &id, &op);
+  int32_t st = weft_log_get(&op, (const weft_log *)b->ptr, &id);
   if (st == WEFT_NOT_FOUND) {
     napi_value null;
     CALL(env, napi_get_null(env, &null));
@@ -1812,7 +1948,7 @@ static napi_value js_log_get(napi_env env, napi_callback_info info) {
   if (st != WEFT_OK) return throw_last(env, st), NULL;
   weft_op_view view;
   napi_value result = NULL;
-  st = weft_op_get_view(op, &view);
+  st = weft_op_get_view(&view, op);
   if (st != WEFT_OK) {
     throw_last(env, st);
   } else {
@@ -1822,11 +1958,8 @@ static napi_value js_log_get(napi_env env, napi_callback_info info) {
   return result;
 }
 
-typedef int32_t (*IdsFn)(weft_log *log, weft_op_id *out, size_t capacity, size_t *len);
-
-static int32_t heads_fn(weft_log *log, weft_op_id *out, size_t capacity, size_t *len) {
-  return weft_log_heads(log, out, capacity, len);
-}
+/* weft_log_heads and weft_log_canonical_order. */
+typedef int32_t (*IdsFn)(weft_op_id *out, size_t capacity, size_t *len, const weft_log *log);
 
 /* The two-call pattern, retried while the list grows under us (the log
  * is shared: another thread may append between the two calls). */
@@ -1836,13 +1969,13 @@ static napi_value ids_of(napi_env env, napi_callback_info info, IdsFn fn) {
   Box *b = get_box(env, argv[0], KIND_LOG, true);
   if (b == NULL) return NULL;
   size_t len = 0;
-  int32_t st = fn((weft_log *)b->ptr, NULL, 0, &len);
+  int32_t st = fn(NULL, 0, &len, (const weft_log *)b->ptr);
   if (st != WEFT_OK) return throw_last(env, st), NULL;
   for (;;) {
     size_t capacity = len + 16;
     weft_op_id *ids = (weft_op_id *)calloc(capacity, sizeof *ids);
     if (ids == NULL) return throw_weft(env, WEFT_RESOURCE_EXHAUSTED, "out of memory"), NULL;
-    st = fn((weft_log *)b->ptr, ids, capacity, &len);
+    st = fn(ids, capacity, &len, (const weft_log *)b->ptr);
     if (st != WEFT_OK) {
       throw_last(env, st);
       free(ids);
@@ -1857,7 +1990,7 @@ static napi_value ids_of(napi_env env, napi_callback_info info, IdsFn fn) {
   }
 }
 
-static napi_value js_log_heads(napi_env env, napi_callback_info info) { return ids_of(env, info, heads_fn); }
+static napi_value js_log_heads(napi_env env, napi_callback_info info) { return ids_of(env, info, weft_log_heads); }
 
 static napi_value js_log_canonical_order(napi_env env, napi_callback_info info) {
   return ids_of(env, info, weft_log_canonical_order);
@@ -1869,7 +2002,7 @@ static napi_value js_log_version_vector(napi_env env, napi_callback_info info) {
   Box *b = get_box(env, argv[0], KIND_LOG, true);
   if (b == NULL) return NULL;
   weft_buf buf = {NULL, 0};
-  int32_t st = weft_log_version_vector((weft_log *)b->ptr, &buf);
+  int32_t st = weft_log_version_vector(&buf, (const weft_log *)b->ptr);
   if (st != WEFT_OK) return throw_last(env, st), NULL;
   napi_value out = make_buffer(env, buf.data, buf.len);
   weft_buf_free(&buf);
@@ -1883,7 +2016,7 @@ static napi_value make_bufs(napi_env env, const weft_bufs *bufs) {
   for (size_t i = 0; i < n; ++i) {
     const uint8_t *data = NULL;
     size_t len = 0;
-    int32_t st = weft_bufs_at(bufs, i, &data, &len);
+    int32_t st = weft_bufs_at(&data, &len, bufs, i);
     if (st != WEFT_OK) return throw_last(env, st), NULL;
     napi_value x = make_buffer(env, data, len);
     if (x == NULL) return NULL;
@@ -1908,8 +2041,8 @@ static bool get_diff_args(napi_env env, napi_value *argv, Bytes *bytes, uint32_t
   return true;
 }
 
-static int32_t call_diff(weft_log *log, const Bytes *vv, uint32_t max_ops, uint32_t epoch, weft_bufs **out) {
-  return weft_log_diff(log, vv->data, vv->len, max_ops, epoch, out);
+static int32_t call_diff(weft_bufs **out, const weft_log *log, const Bytes *vv, uint32_t max_ops, uint32_t epoch) {
+  return weft_log_diff(out, log, vv->data, vv->len, max_ops, epoch);
 }
 
 static napi_value js_log_diff(napi_env env, napi_callback_info info) {
@@ -1920,7 +2053,7 @@ static napi_value js_log_diff(napi_env env, napi_callback_info info) {
   uint32_t max_ops, epoch;
   if (b == NULL || !get_diff_args(env, argv + 1, &vv, &max_ops, &epoch)) return NULL;
   weft_bufs *bufs = NULL;
-  int32_t st = call_diff((weft_log *)b->ptr, &vv, max_ops, epoch, &bufs);
+  int32_t st = call_diff(&bufs, (const weft_log *)b->ptr, &vv, max_ops, epoch);
   if (st != WEFT_OK) return throw_last(env, st), NULL;
   napi_value out = make_bufs(env, bufs);
   weft_bufs_free(bufs);
@@ -1950,7 +2083,7 @@ static napi_value js_log_merge(napi_env env, napi_callback_info info) {
   Box *o = get_box(env, argv[1], KIND_LOG, true);
   if (o == NULL) return NULL;
   uint64_t applied = 0;
-  int32_t st = weft_log_merge((weft_log *)b->ptr, (weft_log *)o->ptr, &applied);
+  int32_t st = weft_log_merge(&applied, (weft_log *)b->ptr, (const weft_log *)o->ptr);
   if (st != WEFT_OK) return throw_last(env, st), NULL;
   return make_u64(env, applied);
 }
@@ -1977,7 +2110,7 @@ static napi_value js_log_digest(napi_env env, napi_callback_info info) {
   Box *b = get_box(env, argv[0], KIND_LOG, true);
   if (b == NULL) return NULL;
   weft_hash h;
-  int32_t st = weft_log_digest((weft_log *)b->ptr, &h);
+  int32_t st = weft_log_digest(&h, (const weft_log *)b->ptr);
   if (st != WEFT_OK) return throw_last(env, st), NULL;
   return make_buffer(env, h.bytes, sizeof h.bytes);
 }
@@ -1988,7 +2121,7 @@ static bool get_seal_args(napi_env env, Box *b, napi_value *argv, weft_actor *ac
   bool nullish;
   if (!is_nullish(env, argv[0], &nullish)) return false;
   if (nullish) {
-    int32_t st = weft_log_actor((weft_log *)b->ptr, actor);
+    int32_t st = weft_log_actor(actor, (const weft_log *)b->ptr);
     if (st != WEFT_OK) return throw_last(env, st);
   } else if (!get_actor(env, argv[0], "actor", actor)) {
     return false;
@@ -2009,7 +2142,7 @@ static napi_value js_log_seal(napi_env env, napi_callback_info info) {
   weft_hash hash;
   if (b == NULL || !get_seal_args(env, b, argv + 1, &actor, &last, &has_hash, &hash)) return NULL;
   weft_seal seal;
-  int32_t st = weft_log_seal((weft_log *)b->ptr, &actor, last, has_hash ? &hash : NULL, &seal);
+  int32_t st = weft_log_seal(&seal, (weft_log *)b->ptr, &actor, last, has_hash ? &hash : NULL);
   if (st != WEFT_OK) return throw_last(env, st), NULL;
   return make_seal(env, &seal);
 }
@@ -2038,14 +2171,14 @@ static napi_value js_log_chunk_get(napi_env env, napi_callback_info info) {
   bool nullish;
   if (b == NULL || !is_nullish(env, argv[1], &nullish)) return NULL;
   if (nullish) {
-    int32_t st = weft_log_actor((weft_log *)b->ptr, &actor);
+    int32_t st = weft_log_actor(&actor, (const weft_log *)b->ptr);
     if (st != WEFT_OK) return throw_last(env, st), NULL;
   } else if (!get_actor(env, argv[1], "actor", &actor)) {
     return NULL;
   }
   if (!get_u64(env, argv[2], "index", false, &index)) return NULL;
   weft_buf buf = {NULL, 0};
-  int32_t st = weft_log_chunk_get((weft_log *)b->ptr, &actor, index, &buf);
+  int32_t st = weft_log_chunk_get(&buf, (const weft_log *)b->ptr, &actor, index);
   if (st == WEFT_NOT_FOUND) {
     napi_value null;
     CALL(env, napi_get_null(env, &null));
@@ -2069,7 +2202,7 @@ static napi_value js_log_chunk_put(napi_env env, napi_callback_info info) {
   }
   if (!nullish && !get_hash(env, argv[2], "expectedDigest", &hash)) return NULL;
   weft_seal seal;
-  int32_t st = weft_log_chunk_put((weft_log *)b->ptr, bytes.data, bytes.len, nullish ? NULL : &hash, &seal);
+  int32_t st = weft_log_chunk_put(&seal, (weft_log *)b->ptr, bytes.data, bytes.len, nullish ? NULL : &hash);
   if (st != WEFT_OK) return throw_last(env, st), NULL;
   return make_seal(env, &seal);
 }
@@ -2082,7 +2215,7 @@ static napi_value js_chunk_verify(napi_env env, napi_callback_info info) {
   bool nullish;
   if (!get_bytes(env, argv[0], "chunk", false, &bytes) || !is_nullish(env, argv[1], &nullish)) return NULL;
   if (!nullish && !get_seal(env, argv[1], &expected)) return NULL;
-  int32_t st = weft_chunk_verify(bytes.data, bytes.len, nullish ? NULL : &expected, &seal);
+  int32_t st = weft_chunk_verify(&seal, bytes.data, bytes.len, nullish ? NULL : &expected);
   if (st != WEFT_OK) return throw_last(env, st), NULL;
   return make_seal(env, &seal);
 }
@@ -2100,7 +2233,7 @@ static napi_value js_log_verify(napi_env env, napi_callback_info info) {
   Box *b = get_box(env, argv[0], KIND_LOG, true);
   if (b == NULL) return NULL;
   uint64_t ops = 0, chunks = 0;
-  int32_t st = weft_log_verify((weft_log *)b->ptr, &ops, &chunks);
+  int32_t st = weft_log_verify(&ops, &chunks, (const weft_log *)b->ptr);
   if (st != WEFT_OK) return throw_last(env, st), NULL;
   return make_verify_report(env, ops, chunks);
 }
@@ -2202,7 +2335,7 @@ static napi_value js_builder_finish(napi_env env, napi_callback_info info) {
   Box *b = get_box(env, argv[0], KIND_BUILDER, true);
   if (b == NULL) return NULL;
   weft_buf buf = {NULL, 0};
-  int32_t st = weft_batch_builder_finish((weft_batch_builder *)b->ptr, &buf);
+  int32_t st = weft_batch_builder_finish(&buf, (const weft_batch_builder *)b->ptr);
   if (st != WEFT_OK) return throw_last(env, st), NULL;
   napi_value out = make_buffer(env, buf.data, buf.len);
   weft_buf_free(&buf);
@@ -2225,10 +2358,10 @@ static napi_value js_batch_decode(napi_env env, napi_callback_info info) {
   Bytes bytes;
   if (!get_bytes(env, argv[0], "batch", false, &bytes)) return NULL;
   weft_batch *batch = NULL;
-  int32_t st = weft_batch_decode(bytes.data, bytes.len, &batch);
+  int32_t st = weft_batch_decode(&batch, bytes.data, bytes.len);
   if (st != WEFT_OK) return throw_last(env, st), NULL;
   weft_batch_info bi;
-  if ((st = weft_batch_get_info(batch, &bi)) != WEFT_OK) {
+  if ((st = weft_batch_get_info(&bi, batch)) != WEFT_OK) {
     throw_last(env, st);
     goto fail;
   }
@@ -2241,10 +2374,11 @@ static napi_value js_batch_decode(napi_env env, napi_callback_info info) {
   }
   if (!set_prop(env, obj, "expectedCursor", x)) goto fail;
   if ((x = make_u32(env, bi.epoch)) == NULL || !set_prop(env, obj, "epoch", x)) goto fail;
-  TRYG(env, napi_create_array_with_length(env, bi.op_count, &ops));
-  for (size_t i = 0; i < bi.op_count; ++i) {
+  size_t n = weft_batch_op_count(batch);
+  TRYG(env, napi_create_array_with_length(env, n, &ops));
+  for (size_t i = 0; i < n; ++i) {
     weft_op_view view;
-    if ((st = weft_batch_get_op(batch, i, &view)) != WEFT_OK) {
+    if ((st = weft_batch_op_at(&view, batch, i)) != WEFT_OK) {
       throw_last(env, st);
       goto fail;
     }
@@ -2265,19 +2399,20 @@ static napi_value js_chunk_decode(napi_env env, napi_callback_info info) {
   Bytes bytes;
   if (!get_bytes(env, argv[0], "chunk", false, &bytes)) return NULL;
   weft_chunk *chunk = NULL;
-  int32_t st = weft_chunk_decode(bytes.data, bytes.len, &chunk);
+  int32_t st = weft_chunk_decode(&chunk, bytes.data, bytes.len);
   if (st != WEFT_OK) return throw_last(env, st), NULL;
-  weft_chunk_info ci;
-  if ((st = weft_chunk_get_info(chunk, &ci)) != WEFT_OK) {
+  weft_seal seal;
+  if ((st = weft_chunk_get_seal(&seal, chunk)) != WEFT_OK) {
     throw_last(env, st);
     goto fail;
   }
   TRYG(env, napi_create_object(env, &obj));
-  if ((x = make_seal(env, &ci.seal)) == NULL || !set_prop(env, obj, "seal", x)) goto fail;
-  TRYG(env, napi_create_array_with_length(env, ci.op_count, &ops));
-  for (size_t i = 0; i < ci.op_count; ++i) {
+  if ((x = make_seal(env, &seal)) == NULL || !set_prop(env, obj, "seal", x)) goto fail;
+  size_t n = weft_chunk_op_count(chunk);
+  TRYG(env, napi_create_array_with_length(env, n, &ops));
+  for (size_t i = 0; i < n; ++i) {
     weft_op_view view;
-    if ((st = weft_chunk_get_op(chunk, i, &view)) != WEFT_OK) {
+    if ((st = weft_chunk_op_at(&view, chunk, i)) != WEFT_OK) {
       throw_last(env, st);
       goto fail;
     }
@@ -2298,7 +2433,7 @@ static napi_value js_ack_decode(napi_env env, napi_callback_info info) {
   Bytes bytes;
   if (!get_bytes(env, argv[0], "ack", false, &bytes)) return NULL;
   weft_ack *ack = NULL;
-  int32_t st = weft_ack_decode(bytes.data, bytes.len, &ack);
+  int32_t st = weft_ack_decode(&ack, bytes.data, bytes.len);
   if (st != WEFT_OK) return throw_last(env, st), NULL;
   return make_ack(env, ack);
 }
@@ -2309,7 +2444,7 @@ static napi_value js_ack_encode(napi_env env, napi_callback_info info) {
   Box *b = get_box(env, argv[0], KIND_ACK, true);
   if (b == NULL) return NULL;
   weft_buf buf = {NULL, 0};
-  int32_t st = weft_ack_encode((weft_ack *)b->ptr, &buf);
+  int32_t st = weft_ack_encode(&buf, (const weft_ack *)b->ptr);
   if (st != WEFT_OK) return throw_last(env, st), NULL;
   napi_value out = make_buffer(env, buf.data, buf.len);
   weft_buf_free(&buf);
@@ -2429,7 +2564,7 @@ static napi_value js_log_peer(napi_env env, napi_callback_info info) {
   char *name = NULL;
   if (b == NULL || !get_name(env, argv[1], "peer", &name)) return NULL;
   weft_peer_state p;
-  int32_t st = weft_log_peer((weft_log *)b->ptr, name, &p);
+  int32_t st = weft_log_peer(&p, (const weft_log *)b->ptr, name);
   if (st != WEFT_OK) throw_last(env, st);
   free(name);
   return st == WEFT_OK ? make_peer_state(env, &p) : NULL;
@@ -2443,7 +2578,7 @@ static napi_value js_log_record_peer(napi_env env, napi_callback_info info) {
   weft_peer_state state, stored;
   char *name = NULL;
   if (b == NULL || !get_peer_state(env, argv[2], &state) || !get_name(env, argv[1], "peer", &name)) return NULL;
-  int32_t st = weft_log_record_peer((weft_log *)b->ptr, name, &state, &stored);
+  int32_t st = weft_log_record_peer(&stored, (weft_log *)b->ptr, name, &state);
   if (st != WEFT_OK) throw_last(env, st);
   free(name);
   return st == WEFT_OK ? make_peer_state(env, &stored) : NULL;
@@ -2486,7 +2621,7 @@ static napi_value js_token_issue(napi_env env, napi_callback_info info) {
     return NULL;
   }
   weft_buf buf = {NULL, 0};
-  int32_t st = weft_token_issue(secret, log_id, epoch, scope, &buf);
+  int32_t st = weft_token_issue(&buf, secret, log_id, epoch, scope);
   if (st != WEFT_OK) throw_last(env, st);
   free(log_id);
   if (st != WEFT_OK) return NULL;
@@ -2517,7 +2652,7 @@ static napi_value js_token_verify(napi_env env, napi_callback_info info) {
     return NULL;
   }
   weft_grant g;
-  int32_t st = weft_token_verify(secret, log_id, epoch, token.data, token.len, required, &g);
+  int32_t st = weft_token_verify(&g, secret, log_id, epoch, token.data, token.len, required);
   if (st != WEFT_OK) throw_last(env, st);
   free(log_id);
   return st == WEFT_OK ? make_grant(env, g.epoch, g.scope) : NULL;
@@ -2603,7 +2738,7 @@ static bool get_session_options(napi_env env, napi_value v, SessionArgs *o) {
   return true;
 }
 
-typedef int32_t (*SessionStartFn)(weft_log *log, const weft_session_options *opts, weft_session **out);
+typedef int32_t (*SessionStartFn)(weft_session **out, weft_log *log, const weft_session_options *opts);
 
 /* sessionConnect / sessionAccept(log, options) -> session handle */
 static napi_value session_start(napi_env env, napi_callback_info info, SessionStartFn start) {
@@ -2617,7 +2752,7 @@ static napi_value session_start(napi_env env, napi_callback_info info, SessionSt
     return NULL;
   }
   weft_session *s = NULL;
-  int32_t st = start((weft_log *)b->ptr, &o.opts, &s);
+  int32_t st = start(&s, (weft_log *)b->ptr, &o.opts);
   if (st != WEFT_OK) throw_last(env, st);
   session_args_free(&o);
   if (st != WEFT_OK) return NULL;
@@ -2642,7 +2777,7 @@ static napi_value js_session_next_message(napi_env env, napi_callback_info info)
   if (b == NULL) return NULL;
   weft_buf buf = {NULL, 0};
   uint32_t has = 0;
-  int32_t st = weft_session_next_message((weft_session *)b->ptr, &buf, &has);
+  int32_t st = weft_session_next_message(&buf, &has, (weft_session *)b->ptr);
   if (st != WEFT_OK) return throw_last(env, st), NULL;
   if (!has) {
     napi_value null;
@@ -2684,7 +2819,7 @@ static napi_value js_session_info(napi_env env, napi_callback_info info) {
   if (b == NULL) return NULL;
   weft_session_info si;
   const char *why = NULL;
-  int32_t st = weft_session_get_info((const weft_session *)b->ptr, &si, &why);
+  int32_t st = weft_session_get_info(&si, &why, (const weft_session *)b->ptr);
   if (st != WEFT_OK) return throw_last(env, st), NULL;
   static const char *const states[] = {"handshake", "syncing", "done", "failed"};
   napi_value obj, x;
@@ -2745,7 +2880,7 @@ static napi_value js_host_new(napi_env env, napi_callback_info info) {
     return NULL;
   }
   weft_host *host = NULL;
-  int32_t st = weft_host_new(key, dir, &host);
+  int32_t st = weft_host_new(&host, key, dir);
   if (st != WEFT_OK) throw_last(env, st);
   free(dir);
   return st == WEFT_OK ? wrap_handle(env, KIND_HOST, host, NULL, NULL) : NULL;
@@ -2764,7 +2899,7 @@ static napi_value js_host_issue(napi_env env, napi_callback_info info) {
   char *log_id = NULL;
   if (b == NULL || !get_scope(env, argv[2], "scope", &scope) || !get_name(env, argv[1], "logId", &log_id)) return NULL;
   weft_buf buf = {NULL, 0};
-  int32_t st = weft_host_issue((weft_host *)b->ptr, log_id, scope, &buf);
+  int32_t st = weft_host_issue(&buf, (weft_host *)b->ptr, log_id, scope);
   if (st != WEFT_OK) throw_last(env, st);
   free(log_id);
   if (st != WEFT_OK) return NULL;
@@ -2784,7 +2919,7 @@ static napi_value js_host_redeem(napi_env env, napi_callback_info info) {
     return NULL;
   }
   weft_redeem_info ri;
-  int32_t st = weft_host_redeem((weft_host *)b->ptr, log_id, token.data, token.len, &ri);
+  int32_t st = weft_host_redeem(&ri, (weft_host *)b->ptr, log_id, token.data, token.len);
   if (st != WEFT_OK) throw_last(env, st);
   free(log_id);
   if (st != WEFT_OK) return NULL;
@@ -2808,7 +2943,7 @@ static napi_value js_host_revoke(napi_env env, napi_callback_info info) {
   char *log_id = NULL;
   if (b == NULL || !get_name(env, argv[1], "logId", &log_id)) return NULL;
   uint32_t epoch = 0;
-  int32_t st = weft_host_revoke((weft_host *)b->ptr, log_id, &epoch);
+  int32_t st = weft_host_revoke(&epoch, (weft_host *)b->ptr, log_id);
   if (st != WEFT_OK) throw_last(env, st);
   free(log_id);
   return st == WEFT_OK ? make_u32(env, epoch) : NULL;
@@ -2826,7 +2961,7 @@ static napi_value js_host_accept(napi_env env, napi_callback_info info) {
     return NULL;
   }
   weft_session *s = NULL;
-  int32_t st = weft_host_accept((weft_host *)b->ptr, &o.opts, &s);
+  int32_t st = weft_host_accept(&s, (weft_host *)b->ptr, &o.opts);
   if (st != WEFT_OK) throw_last(env, st);
   session_args_free(&o);
   return st == WEFT_OK ? wrap_handle(env, KIND_SESSION, s, NULL, NULL) : NULL;

@@ -102,6 +102,68 @@ test('an exception thrown by the adapter surfaces as the WeftError cause', () =>
   log.close();
 });
 
+test("the adapter's exception message reaches weft_last_error and the caller's WeftError", () => {
+  const adapter = new MemoryKvAdapter();
+  const log = Log.openKv(adapter, adapter.create());
+  log.append('fine');
+  const { put, get, connect } = adapter;
+  const diskFull = new Error('disk full at block 7');
+  adapter.put = () => {
+    throw diskFull;
+  };
+  // The addon calls weft_error_set(IO_ERROR, message) before the callback
+  // returns: the WeftError's message is weft_last_error()'s, and says it.
+  assert.throws(() => log.append('x'), (e) => {
+    assert.ok(e instanceof WeftError);
+    assert.equal(e.code, 'IO_ERROR');
+    assert.match(e.message, /disk full at block 7/);
+    assert.match(e.message, /\bput\b/, 'weft names the callback that failed');
+    assert.equal(e.cause, diskFull);
+    return true;
+  });
+  // A WeftError thrown by the adapter: its status and its message.
+  adapter.put = () => {
+    throw new WeftError('locked by another process', 'BUSY', weft.Status.BUSY, true);
+  };
+  assert.throws(() => log.append('x'), (e) => e.code === 'BUSY' && /locked by another process/.test(e.message));
+  // A thrown primitive has no cause to keep, but its text is the message (one line).
+  adapter.put = () => {
+    throw 'quota\nexceeded on volume 3'; // eslint-disable-line no-throw-literal
+  };
+  assert.throws(() => log.append('x'), (e) => {
+    assert.equal(e.code, 'IO_ERROR');
+    assert.match(e.message, /quota; exceeded on volume 3/);
+    assert.doesNotMatch(e.message, /\n/);
+    assert.equal(e.cause, undefined);
+    return true;
+  });
+  adapter.put = put;
+  // A message belongs to the failure it described, never a later one.
+  adapter.get = () => 42;
+  assert.throws(() => Log.openKv(adapter, adapter.create()), (e) => {
+    assert.equal(e.code, 'IO_ERROR');
+    assert.match(e.message, /Buffer or Uint8Array/);
+    assert.doesNotMatch(e.message, /disk full|quota/);
+    return true;
+  });
+  adapter.get = get;
+  adapter.connect = () => {
+    throw new Error('disk full at block 7');
+  };
+  assert.throws(() => Log.openKv(adapter, adapter.create()), (e) => e.code === 'IO_ERROR' && /connect: .*disk full at block 7/.test(e.message));
+  adapter.connect = connect;
+  assert.equal(log.append('z').counter, 2, 'the failed appends left nothing behind');
+  log.close();
+  // The conformance kit reports the adapter's message in its diagnostic.
+  const failing = new MemoryKvAdapter();
+  failing.put = () => {
+    throw new Error('disk full at block 7');
+  };
+  const [result] = runConformance(failing, { only: 'durability_across_reopen' });
+  assert.equal(result.outcome, 'fail');
+  assert.match(result.diagnostic, /disk full at block 7/);
+});
+
 test('a kept log dropped without close() disconnects from its adapter when collected', async () => {
   const gc = gcFunction();
   const adapter = new MemoryKvAdapter();

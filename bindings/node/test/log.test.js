@@ -349,3 +349,61 @@ test('SQLite: a log persists across open and close, sync and async', async () =>
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('SQLite: empty paths, ":memory:" and "file:" URIs need specialNames', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-node-'));
+  try {
+    const special = /special/;
+    assert.throws(() => Log.openSqlite(':memory:'), (e) => isWeft('INVALID_ARGUMENT')(e) && special.test(e.message));
+    await assert.rejects(Log.openSqliteAsync(':memory:'), isWeft('INVALID_ARGUMENT'));
+    assert.throws(() => Log.openSqlite(''), isWeft('INVALID_ARGUMENT'));
+    assert.throws(() => Log.openSqlite('', { specialNames: true }), isWeft('INVALID_ARGUMENT'));
+    const uri = 'file:' + path.join(dir, 'uri.db');
+    assert.throws(() => Log.openSqlite(uri), isWeft('INVALID_ARGUMENT'));
+    assert.deepEqual(fs.readdirSync(dir), [], 'a refused name created nothing');
+
+    const memory = Log.openSqlite(':memory:', { specialNames: true });
+    memory.appendMany(['a', 'b']);
+    assert.equal(memory.cursor, 2);
+    memory.close();
+    const viaUri = await Log.openSqliteAsync(uri, { specialNames: true, logName: 'named' });
+    viaUri.append('c');
+    viaUri.close();
+    const plain = Log.openSqlite(path.join(dir, 'uri.db'), { logName: 'named', create: false });
+    assert.equal(plain.cursor, 1, 'the URI named the same file');
+    plain.close();
+
+    assert.throws(() => Log.openSqlite(':memory:', { specialNames: 1 }), TypeError);
+    assert.throws(() => Log.openSqlite(path.join(dir, 'x.db'), { logName: 'a\0b' }), TypeError);
+    assert.throws(() => Log.openSqlite(path.join(dir, 'x.db\0y')), TypeError);
+    assert.throws(() => Log.openSqlite(path.join(dir, 'x.db'), { busyTimeoutMs: -1 }), RangeError);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('SQLite: a file copied with cp appends under a new writer', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-node-'));
+  try {
+    const file = path.join(dir, 'a.db');
+    const a = Log.openSqlite(file);
+    a.append('one');
+    const actor = a.actor;
+    a.close();
+    const copy = path.join(dir, 'b.db');
+    fs.copyFileSync(file, copy); // the database only, not its "-weft" fence
+    const b = Log.openSqlite(copy);
+    assert.equal(b.cursor, 1);
+    assert.notEqual(b.actor, actor, 'the copy mints under a fresh writer');
+    const id = b.append('two');
+    assert.equal(id.actor, b.actor);
+    assert.equal(id.counter, 1);
+    assert.deepEqual(b.verify(), { ops: 2, chunks: 0 });
+    b.close();
+    const again = Log.openSqlite(file);
+    assert.equal(again.actor, actor, 'the original keeps its writer');
+    again.close();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

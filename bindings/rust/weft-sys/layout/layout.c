@@ -1,17 +1,22 @@
 /*
- * Prints what the C compiler makes of weft.h, for tests/layout.rs to
- * compare with the Rust declarations: one line per struct or type (size,
- * align), per field (offset, size), per constant. Compiled and run by build.rs.
+ * Prints what the C compiler makes of weft/weft.h and weft/sys/weft_sys.h,
+ * for tests/layout.rs to compare with the Rust declarations: one line per
+ * struct or type (size, align), per field (offset, size), per constant, and
+ * the answers of the function-like macro WEFT_VERSION_CHECK. Compiled and
+ * run by build.rs.
  */
 #include <stddef.h>
 #include <stdio.h>
 
+#include "weft/sys/weft_sys.h"
 #include "weft/weft.h"
 
 #define STRUCT(T) printf("struct %s %zu %zu\n", #T, sizeof(T), _Alignof(T))
 #define FIELD(T, f) printf("field %s.%s %zu %zu\n", #T, #f, offsetof(T, f), sizeof(((T *)0)->f))
 #define TYPE(T) printf("type %s %zu %zu\n", #T, sizeof(T), _Alignof(T))
 #define CONST(c) printf("const %s %lld\n", #c, (long long)(c))
+#define VERSION_CHECK(a, b, c) \
+  printf("macro WEFT_VERSION_CHECK %d %d %d %d\n", a, b, c, (WEFT_VERSION_CHECK(a, b, c)) ? 1 : 0)
 
 int main(void) {
   STRUCT(weft_error);
@@ -59,17 +64,21 @@ int main(void) {
   FIELD(weft_log_options, struct_size);
   FIELD(weft_log_options, has_actor);
   FIELD(weft_log_options, actor);
-  FIELD(weft_log_options, synchronous_full);
-  FIELD(weft_log_options, busy_timeout_ms);
-  FIELD(weft_log_options, create);
-  FIELD(weft_log_options, reserved);
-  FIELD(weft_log_options, log_name);
   FIELD(weft_log_options, auto_seal_ops);
   FIELD(weft_log_options, max_ops);
   FIELD(weft_log_options, max_payload_bytes);
   FIELD(weft_log_options, max_deps_per_op);
   FIELD(weft_log_options, max_actors);
   FIELD(weft_log_options, max_message_bytes);
+
+  STRUCT(weft_sqlite_options);
+  FIELD(weft_sqlite_options, struct_size);
+  FIELD(weft_sqlite_options, synchronous_full);
+  FIELD(weft_sqlite_options, busy_timeout_ms);
+  FIELD(weft_sqlite_options, create);
+  FIELD(weft_sqlite_options, special_names);
+  FIELD(weft_sqlite_options, reserved);
+  FIELD(weft_sqlite_options, log_name);
 
   STRUCT(weft_append_request);
   FIELD(weft_append_request, struct_size);
@@ -88,20 +97,6 @@ int main(void) {
   FIELD(weft_ack_info, status);
   FIELD(weft_ack_info, reserved);
   FIELD(weft_ack_info, cursor);
-  FIELD(weft_ack_info, applied);
-  FIELD(weft_ack_info, duplicates);
-  FIELD(weft_ack_info, rejected);
-
-  STRUCT(weft_op_fields);
-  FIELD(weft_op_fields, struct_size);
-  FIELD(weft_op_fields, kind);
-  FIELD(weft_op_fields, id);
-  FIELD(weft_op_fields, lamport);
-  FIELD(weft_op_fields, timestamp_ms);
-  FIELD(weft_op_fields, deps);
-  FIELD(weft_op_fields, deps_len);
-  FIELD(weft_op_fields, payload);
-  FIELD(weft_op_fields, payload_len);
 
   STRUCT(weft_batch_info);
   FIELD(weft_batch_info, batch_id);
@@ -109,32 +104,6 @@ int main(void) {
   FIELD(weft_batch_info, has_expected_cursor);
   FIELD(weft_batch_info, epoch);
   FIELD(weft_batch_info, expected_cursor);
-  FIELD(weft_batch_info, op_count);
-
-  STRUCT(weft_chunk_info);
-  FIELD(weft_chunk_info, seal);
-  FIELD(weft_chunk_info, op_count);
-
-  STRUCT(weft_kv_store);
-  FIELD(weft_kv_store, struct_size);
-  FIELD(weft_kv_store, concurrent);
-  FIELD(weft_kv_store, user_data);
-  FIELD(weft_kv_store, create);
-  FIELD(weft_kv_store, destroy);
-  FIELD(weft_kv_store, connect);
-  FIELD(weft_kv_store, disconnect);
-  FIELD(weft_kv_store, begin);
-  FIELD(weft_kv_store, commit);
-  FIELD(weft_kv_store, rollback);
-  FIELD(weft_kv_store, put);
-  FIELD(weft_kv_store, get);
-  FIELD(weft_kv_store, scan);
-
-  STRUCT(weft_conformance_result);
-  FIELD(weft_conformance_result, scenario);
-  FIELD(weft_conformance_result, outcome);
-  FIELD(weft_conformance_result, reserved);
-  FIELD(weft_conformance_result, diagnostic);
 
   STRUCT(weft_peer_state);
   FIELD(weft_peer_state, acked_cursor);
@@ -195,6 +164,39 @@ int main(void) {
   FIELD(weft_redeem_info, actors);
   FIELD(weft_redeem_info, digest);
 
+  /* weft/sys/weft_sys.h */
+  STRUCT(weft_op_fields);
+  FIELD(weft_op_fields, struct_size);
+  FIELD(weft_op_fields, kind);
+  FIELD(weft_op_fields, id);
+  FIELD(weft_op_fields, lamport);
+  FIELD(weft_op_fields, timestamp_ms);
+  FIELD(weft_op_fields, deps);
+  FIELD(weft_op_fields, deps_len);
+  FIELD(weft_op_fields, payload);
+  FIELD(weft_op_fields, payload_len);
+
+  STRUCT(weft_kv_store);
+  FIELD(weft_kv_store, struct_size);
+  FIELD(weft_kv_store, concurrent);
+  FIELD(weft_kv_store, user_data);
+  FIELD(weft_kv_store, create);
+  FIELD(weft_kv_store, destroy);
+  FIELD(weft_kv_store, connect);
+  FIELD(weft_kv_store, disconnect);
+  FIELD(weft_kv_store, begin);
+  FIELD(weft_kv_store, commit);
+  FIELD(weft_kv_store, rollback);
+  FIELD(weft_kv_store, put);
+  FIELD(weft_kv_store, get);
+  FIELD(weft_kv_store, scan);
+
+  STRUCT(weft_conformance_result);
+  FIELD(weft_conformance_result, scenario);
+  FIELD(weft_conformance_result, outcome);
+  FIELD(weft_conformance_result, reserved);
+  FIELD(weft_conformance_result, diagnostic);
+
   /* Enum storage, function pointer types, and every constant. */
   TYPE(weft_status_code);
   TYPE(weft_conformance_outcome);
@@ -235,5 +237,11 @@ int main(void) {
   CONST(WEFT_SESSION_SYNCING);
   CONST(WEFT_SESSION_DONE);
   CONST(WEFT_SESSION_FAILED);
+  VERSION_CHECK(0, 0, 0);
+  VERSION_CHECK(0, 2, 99);
+  VERSION_CHECK(0, 3, 0);
+  VERSION_CHECK(0, 3, 1);
+  VERSION_CHECK(0, 4, 0);
+  VERSION_CHECK(1, 0, 0);
   return 0;
 }

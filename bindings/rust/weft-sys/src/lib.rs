@@ -1,13 +1,22 @@
-//! Raw declarations of weft's stable C ABI, `include/weft/weft.h`.
+//! Raw declarations of weft's C ABI: the stable `include/weft/weft.h`, and
+//! the lower-stability `include/weft/sys/weft_sys.h` (the batch builder,
+//! key-value store adapters, the conformance kit; it may change in a minor
+//! release).
 //!
-//! Every type and function here mirrors one declaration of the header, with
-//! the same name and fixed-width types. The header is the contract: each
-//! item's documentation summarises it, but statuses, ownership and
-//! thread-safety are specified there. Use the `weft` crate for a safe API.
+//! Every type and function here mirrors one declaration of the headers, with
+//! the same name, the same parameter names and order, and fixed-width types.
+//! The headers are the contract: each item's documentation summarises it,
+//! but statuses, ownership and thread-safety are specified there. Use the
+//! `weft` crate for a safe API.
+//!
+//! The conventions of weft 0.3: outputs come first (`weft_log_cursor(out,
+//! log)`), lists are read with an infallible `_count` and an `_at(out, obj,
+//! index)`, and a handle a function only reads is passed as `*const`.
 //!
 //! The build script links `libweft` (a shared library), found through
 //! `WEFT_LIB_DIR` or `pkg-config weft`, and checks the layout of every struct
-//! below against the header with a C compiler (`tests/layout.rs`).
+//! and the signature of every function below against the headers with a C
+//! compiler (`tests/layout.rs`).
 //!
 //! Dependent crates receive `DEP_WEFT_LIB_DIR` (the directories searched, as
 //! a `PATH`-style list, possibly empty) and `DEP_WEFT_INCLUDE` (likewise)
@@ -23,11 +32,20 @@ use core::marker::{PhantomData, PhantomPinned};
 /// `WEFT_VERSION_MAJOR` of the header these declarations mirror.
 pub const WEFT_VERSION_MAJOR: u32 = 0;
 /// `WEFT_VERSION_MINOR` of the header these declarations mirror.
-pub const WEFT_VERSION_MINOR: u32 = 2;
+pub const WEFT_VERSION_MINOR: u32 = 3;
 /// `WEFT_VERSION_PATCH` of the header these declarations mirror.
 pub const WEFT_VERSION_PATCH: u32 = 0;
 /// `WEFT_VERSION_NUMBER`: `MAJOR * 10000 + MINOR * 100 + PATCH`.
-pub const WEFT_VERSION_NUMBER: u32 = 200;
+pub const WEFT_VERSION_NUMBER: u32 = 300;
+
+/// `WEFT_VERSION_CHECK(major, minor, patch)`: whether the header these
+/// declarations mirror is weft `major.minor.patch` or newer (compare
+/// [`weft_version_number`] at run time).
+#[allow(non_snake_case)]
+pub const fn WEFT_VERSION_CHECK(major: u32, minor: u32, patch: u32) -> bool {
+    // In u64: no argument overflows it.
+    WEFT_VERSION_NUMBER as u64 >= major as u64 * 10000 + minor as u64 * 100 + patch as u64
+}
 
 // ------------------------------------------------------------------ status
 
@@ -130,14 +148,10 @@ opaque! {
     weft_iter;
     /// One op owned by the caller. Immutable.
     weft_op;
-    /// Builds an encoded batch from explicit op fields. One thread at a time.
-    weft_batch_builder;
     /// A decoded batch. Immutable.
     weft_batch;
     /// A decoded chunk. Immutable.
     weft_chunk;
-    /// The results of a conformance run. Immutable.
-    weft_conformance;
     /// A sync session: a state machine over byte messages; keeps its log
     /// (or host) alive. One thread at a time.
     weft_session;
@@ -241,37 +255,28 @@ impl Default for weft_op_view {
 
 // ---------------------------------------------------------------------- logs
 
-/// Options for opening a log; initialise with [`weft_log_options_init`].
+/// Options for opening a log, whatever its store; initialise with
+/// [`weft_log_options_init`].
 #[repr(C)]
 #[derive(Copy, Clone, Debug)]
 pub struct weft_log_options {
     /// `sizeof(weft_log_options)`, set by `_init`.
     pub struct_size: u32,
-    /// Nonzero: append as `actor`.
+    /// Nonzero: append as `actor` (see [`weft_log_actor`]).
     pub has_actor: u32,
     /// Else the one stored with the log, or a new random one.
     pub actor: weft_actor,
-    /// SQLite: nonzero for synchronous=FULL.
-    pub synchronous_full: u32,
-    /// SQLite: wait for another writer's lock (default 5000).
-    pub busy_timeout_ms: u32,
-    /// SQLite: create the file and log if missing (default 1).
-    pub create: u32,
-    /// Reserved.
-    pub reserved: u32,
-    /// SQLite: the log within the file; NULL means "main".
-    pub log_name: *const c_char,
     /// Seal own ops every N; `u64::MAX` (default): the store's choice.
     pub auto_seal_ops: u64,
-    /// Per batch or chunk (default 1048576).
+    /// Per batch or chunk (default 1048576; at least 1).
     pub max_ops: u32,
     /// Per op (default 16 MiB).
     pub max_payload_bytes: u32,
     /// Default 1024.
     pub max_deps_per_op: u32,
-    /// Per message (default 65536).
+    /// Per message (default 65536; at least 1).
     pub max_actors: u32,
-    /// Default 256 MiB.
+    /// Default 256 MiB; at least 64.
     pub max_message_bytes: u64,
 }
 
@@ -282,17 +287,47 @@ impl Default for weft_log_options {
             struct_size: 0,
             has_actor: 0,
             actor: weft_actor::default(),
-            synchronous_full: 0,
-            busy_timeout_ms: 0,
-            create: 0,
-            reserved: 0,
-            log_name: core::ptr::null(),
             auto_seal_ops: 0,
             max_ops: 0,
             max_payload_bytes: 0,
             max_deps_per_op: 0,
             max_actors: 0,
             max_message_bytes: 0,
+        }
+    }
+}
+
+/// Options of the SQLite store; initialise with [`weft_sqlite_options_init`].
+#[repr(C)]
+#[derive(Copy, Clone, Debug)]
+pub struct weft_sqlite_options {
+    /// `sizeof(weft_sqlite_options)`, set by `_init`.
+    pub struct_size: u32,
+    /// Nonzero: synchronous=FULL, an OK survives power loss (default 0).
+    pub synchronous_full: u32,
+    /// Wait for another writer's lock (default 5000).
+    pub busy_timeout_ms: u32,
+    /// Create the file and the log if missing (default 1); 0: never write at open.
+    pub create: u32,
+    /// Nonzero: `path` may be ":memory:" or a "file:" URI (default 0).
+    pub special_names: u32,
+    /// Reserved.
+    pub reserved: u32,
+    /// The log within the file; NULL means "main".
+    pub log_name: *const c_char,
+}
+
+impl Default for weft_sqlite_options {
+    /// All zeros (NOT the library's defaults: call [`weft_sqlite_options_init`]).
+    fn default() -> Self {
+        weft_sqlite_options {
+            struct_size: 0,
+            synchronous_full: 0,
+            busy_timeout_ms: 0,
+            create: 0,
+            special_names: 0,
+            reserved: 0,
+            log_name: core::ptr::null(),
         }
     }
 }
@@ -338,7 +373,7 @@ impl Default for weft_append_request {
     }
 }
 
-/// The summary of an ack.
+/// The header of an ack (its lists: `weft_ack_applied_count`/`_at`, ...).
 #[repr(C)]
 #[derive(Copy, Clone, Debug, Default)]
 pub struct weft_ack_info {
@@ -352,58 +387,12 @@ pub struct weft_ack_info {
     pub reserved: u32,
     /// The log's cursor after the apply.
     pub cursor: u64,
-    /// The number of applied ops.
-    pub applied: usize,
-    /// The number of duplicate ops.
-    pub duplicates: usize,
-    /// The number of rejected ops.
-    pub rejected: usize,
 }
 
 // ------------------------------------------------------------------- format
 
-/// The fields of one op for the batch builder; initialise with [`weft_op_fields_init`].
-#[repr(C)]
-#[derive(Copy, Clone, Debug)]
-pub struct weft_op_fields {
-    /// `sizeof(weft_op_fields)`, set by `_init`.
-    pub struct_size: u32,
-    /// The application tag.
-    pub kind: u32,
-    /// The op's id.
-    pub id: weft_op_id,
-    /// Its lamport clock.
-    pub lamport: u64,
-    /// Wall-clock stamp in milliseconds.
-    pub timestamp_ms: i64,
-    /// Explicit dependencies.
-    pub deps: *const weft_op_id,
-    /// The number of `deps`.
-    pub deps_len: usize,
-    /// The payload bytes.
-    pub payload: *const u8,
-    /// The payload's length.
-    pub payload_len: usize,
-}
-
-impl Default for weft_op_fields {
-    /// All zeros (call [`weft_op_fields_init`] to set `struct_size`).
-    fn default() -> Self {
-        weft_op_fields {
-            struct_size: 0,
-            kind: 0,
-            id: weft_op_id::default(),
-            lamport: 0,
-            timestamp_ms: 0,
-            deps: core::ptr::null(),
-            deps_len: 0,
-            payload: core::ptr::null(),
-            payload_len: 0,
-        }
-    }
-}
-
-/// The header of a decoded batch.
+/// The header of a decoded batch (its ops: [`weft_batch_op_count`] and
+/// [`weft_batch_op_at`]).
 #[repr(C)]
 #[derive(Copy, Clone, Debug, Default)]
 pub struct weft_batch_info {
@@ -417,160 +406,6 @@ pub struct weft_batch_info {
     pub epoch: u32,
     /// The expected cursor, if `has_expected_cursor`.
     pub expected_cursor: u64,
-    /// The number of ops.
-    pub op_count: usize,
-}
-
-/// The seal record and op count of a decoded chunk.
-#[repr(C)]
-#[derive(Copy, Clone, Debug, Default)]
-pub struct weft_chunk_info {
-    /// The chunk's seal record.
-    pub seal: weft_seal,
-    /// The number of ops.
-    pub op_count: usize,
-}
-
-// ------------------------------------------------- key-value store adapters
-
-/// Receives one row; a nonzero return stops a scan (and is not an error).
-pub type weft_kv_row_fn = Option<
-    unsafe extern "C" fn(
-        key: *const u8,
-        key_len: usize,
-        value: *const u8,
-        value_len: usize,
-        ctx: *mut c_void,
-    ) -> i32,
->;
-
-/// A storage adapter: an ordered key-value database with write
-/// transactions, as a table of callbacks; initialise with
-/// [`weft_kv_store_init`]. Every callback returns `WEFT_OK` or a nonzero
-/// value, which stops the operation and is returned unchanged to weft's
-/// caller. Callbacks must not unwind.
-#[repr(C)]
-#[derive(Copy, Clone, Debug)]
-pub struct weft_kv_store {
-    /// `sizeof(weft_kv_store)`, set by `_init`.
-    pub struct_size: u32,
-    /// Nonzero: two connections may be used from two threads at once.
-    pub concurrent: u32,
-    /// Passed last to every callback.
-    pub user_data: *mut c_void,
-    /// A new, empty database (the conformance kit makes one per scenario).
-    pub create: Option<unsafe extern "C" fn(db: *mut *mut c_void, user_data: *mut c_void) -> i32>,
-    /// Destroys a database made by `create`.
-    pub destroy: Option<unsafe extern "C" fn(db: *mut c_void, user_data: *mut c_void)>,
-    /// A connection to `db`; closing every connection and connecting again is a reopen.
-    pub connect: Option<
-        unsafe extern "C" fn(
-            db: *mut c_void,
-            conn: *mut *mut c_void,
-            user_data: *mut c_void,
-        ) -> i32,
-    >,
-    /// Closes a connection.
-    pub disconnect: Option<unsafe extern "C" fn(conn: *mut c_void, user_data: *mut c_void)>,
-    /// Begins a write transaction.
-    pub begin: Option<unsafe extern "C" fn(conn: *mut c_void, user_data: *mut c_void) -> i32>,
-    /// Commits: the transaction's writes become visible and durable together.
-    pub commit: Option<unsafe extern "C" fn(conn: *mut c_void, user_data: *mut c_void) -> i32>,
-    /// Rolls back: the transaction's writes vanish.
-    pub rollback: Option<unsafe extern "C" fn(conn: *mut c_void, user_data: *mut c_void) -> i32>,
-    /// Writes `key` = `value`.
-    pub put: Option<
-        unsafe extern "C" fn(
-            conn: *mut c_void,
-            key: *const u8,
-            key_len: usize,
-            value: *const u8,
-            value_len: usize,
-            user_data: *mut c_void,
-        ) -> i32,
-    >,
-    /// Calls `row` once with the value of `key` if it exists, not at all otherwise.
-    pub get: Option<
-        unsafe extern "C" fn(
-            conn: *mut c_void,
-            key: *const u8,
-            key_len: usize,
-            row: weft_kv_row_fn,
-            ctx: *mut c_void,
-            user_data: *mut c_void,
-        ) -> i32,
-    >,
-    /// Calls `row` for every key in `[from, to)` in ascending byte order, at
-    /// most `limit` times, stopping early when `row` returns nonzero.
-    pub scan: Option<
-        unsafe extern "C" fn(
-            conn: *mut c_void,
-            from: *const u8,
-            from_len: usize,
-            to: *const u8,
-            to_len: usize,
-            limit: u64,
-            row: weft_kv_row_fn,
-            ctx: *mut c_void,
-            user_data: *mut c_void,
-        ) -> i32,
-    >,
-}
-
-impl Default for weft_kv_store {
-    /// All zeros (call [`weft_kv_store_init`] to set `struct_size`).
-    fn default() -> Self {
-        weft_kv_store {
-            struct_size: 0,
-            concurrent: 0,
-            user_data: core::ptr::null_mut(),
-            create: None,
-            destroy: None,
-            connect: None,
-            disconnect: None,
-            begin: None,
-            commit: None,
-            rollback: None,
-            put: None,
-            get: None,
-            scan: None,
-        }
-    }
-}
-
-/// `enum weft_conformance_outcome`.
-pub type weft_conformance_outcome = i32;
-/// The scenario passed.
-pub const WEFT_CONFORMANCE_PASS: weft_conformance_outcome = 0;
-/// The scenario failed.
-pub const WEFT_CONFORMANCE_FAIL: weft_conformance_outcome = 1;
-/// The scenario was skipped.
-pub const WEFT_CONFORMANCE_SKIP: weft_conformance_outcome = 2;
-
-/// One result of a conformance run; its strings stay valid until
-/// [`weft_conformance_free`].
-#[repr(C)]
-#[derive(Copy, Clone, Debug)]
-pub struct weft_conformance_result {
-    /// The scenario's name, e.g. "atomicity_under_injected_failure".
-    pub scenario: *const c_char,
-    /// A `weft_conformance_outcome`.
-    pub outcome: i32,
-    /// Reserved.
-    pub reserved: u32,
-    /// What failed and where, or why skipped; "" on pass.
-    pub diagnostic: *const c_char,
-}
-
-impl Default for weft_conformance_result {
-    fn default() -> Self {
-        weft_conformance_result {
-            scenario: core::ptr::null(),
-            outcome: 0,
-            reserved: 0,
-            diagnostic: core::ptr::null(),
-        }
-    }
 }
 
 // ------------------------------------------------------------ outbox state
@@ -754,7 +589,7 @@ pub struct weft_redeem_info {
     pub digest: weft_hash,
 }
 
-// ----------------------------------------------------------------- functions
+// ------------------------------------------------------ functions of weft.h
 
 // Linked by build.rs (`cargo:rustc-link-lib=dylib=weft`).
 unsafe extern "C" {
@@ -767,8 +602,13 @@ unsafe extern "C" {
     pub fn weft_status_name(status: i32) -> *const c_char;
     /// 1 if a request that failed with `status` may succeed later unchanged, else 0.
     pub fn weft_status_retryable(status: i32) -> i32;
-    /// The outcome of the last weft call on this thread; valid until the next weft call on it.
+    /// The outcome of the last fallible weft call on this thread; valid until
+    /// the next fallible weft call on it.
     pub fn weft_last_error() -> *const weft_error;
+    /// For callbacks: sets the message describing the failure the callback is
+    /// about to return, and returns `code` (`return weft_error_set(code, msg)`).
+    /// `message` (NULL means "") is copied. Thread-local; never fails.
+    pub fn weft_error_set(code: i32, message: *const c_char) -> i32;
 
     /// Releases `buf->data` and sets `buf` to {NULL, 0}.
     pub fn weft_buf_free(buf: *mut weft_buf);
@@ -776,161 +616,523 @@ unsafe extern "C" {
     pub fn weft_bufs_count(bufs: *const weft_bufs) -> usize;
     /// Borrows byte string `index` of `bufs`, valid until `weft_bufs_free(bufs)`.
     pub fn weft_bufs_at(
-        bufs: *const weft_bufs,
-        index: usize,
         data: *mut *const u8,
         len: *mut usize,
+        bufs: *const weft_bufs,
+        index: usize,
     ) -> i32;
     /// Releases `bufs`; NULL is a no-op.
     pub fn weft_bufs_free(bufs: *mut weft_bufs);
 
-    /// Fills `opts` with the defaults.
+    /// Fills the first `struct_size` bytes of `opts` with the defaults.
     pub fn weft_log_options_init(opts: *mut weft_log_options, struct_size: usize) -> i32;
+    /// Fills the first `struct_size` bytes of `opts` with the defaults.
+    pub fn weft_sqlite_options_init(opts: *mut weft_sqlite_options, struct_size: usize) -> i32;
     /// Opens a new, empty in-memory log; `opts` may be NULL. Caller owns `*out`.
     pub fn weft_log_open_memory(out: *mut *mut weft_log, opts: *const weft_log_options) -> i32;
-    /// Opens (creating if `opts->create`) a log in the SQLite database at `path`.
+    /// Opens the log `sqlite->log_name` of the SQLite database at `path`,
+    /// creating it if `sqlite->create`; `opts` and `sqlite` may be NULL.
+    /// Caller owns `*out`.
     pub fn weft_log_open_sqlite(
         out: *mut *mut weft_log,
         path: *const c_char,
         opts: *const weft_log_options,
+        sqlite: *const weft_sqlite_options,
     ) -> i32;
     /// Releases the caller's reference; the log closes when its iterators are released too.
     pub fn weft_log_free(log: *mut weft_log);
-    /// The writer id this log appends as.
-    pub fn weft_log_actor(log: *const weft_log, out: *mut weft_actor) -> i32;
+    /// The writer id this log appends as (it can change: a copied or restored store).
+    pub fn weft_log_actor(out: *mut weft_actor, log: *const weft_log) -> i32;
     /// The number of ops applied (the last op's cursor).
-    pub fn weft_log_cursor(log: *const weft_log, out: *mut u64) -> i32;
+    pub fn weft_log_cursor(out: *mut u64, log: *const weft_log) -> i32;
     /// The capability epoch.
-    pub fn weft_log_epoch(log: *const weft_log, out: *mut u32) -> i32;
+    pub fn weft_log_epoch(out: *mut u32, log: *const weft_log) -> i32;
     /// Raises the capability epoch, durably.
     pub fn weft_log_set_epoch(log: *mut weft_log, epoch: u32) -> i32;
-    /// Appends one op depending on the log's heads, stamped with the wall clock.
+    /// Appends one op depending on the log's heads, stamped with the wall
+    /// clock; `out` may be NULL.
     pub fn weft_log_append(
+        out: *mut weft_op_id,
         log: *mut weft_log,
         payload: *const u8,
         payload_len: usize,
         kind: u32,
-        out: *mut weft_op_id,
     ) -> i32;
     /// Fills `req` with defaults (no payload, heads, wall clock).
     pub fn weft_append_request_init(req: *mut weft_append_request, struct_size: usize) -> i32;
-    /// Appends `reqs[0..count)` in one transaction: all or none.
+    /// Appends `reqs[0..count)` in one transaction: all or none; `out` (may
+    /// be NULL) receives `count` ids.
     pub fn weft_log_append_many(
+        out: *mut weft_op_id,
         log: *mut weft_log,
         reqs: *const weft_append_request,
         count: usize,
-        out: *mut weft_op_id,
     ) -> i32;
-    /// Applies an encoded batch in one transaction; refusals are reported in the ack.
+    /// Applies an encoded batch in one transaction; refusals are reported in
+    /// the ack. Caller owns `*out`.
     pub fn weft_log_apply(
+        out: *mut *mut weft_ack,
         log: *mut weft_log,
         batch: *const u8,
         batch_len: usize,
-        out: *mut *mut weft_ack,
     ) -> i32;
 
-    /// The ack's summary.
-    pub fn weft_ack_get_info(ack: *const weft_ack, out: *mut weft_ack_info) -> i32;
+    /// The ack's header.
+    pub fn weft_ack_get_info(out: *mut weft_ack_info, ack: *const weft_ack) -> i32;
+    /// The number of ops applied (0 for NULL).
+    pub fn weft_ack_applied_count(ack: *const weft_ack) -> usize;
     /// Applied op `index`.
-    pub fn weft_ack_get_applied(ack: *const weft_ack, index: usize, out: *mut weft_op_id) -> i32;
+    pub fn weft_ack_applied_at(out: *mut weft_op_id, ack: *const weft_ack, index: usize) -> i32;
+    /// The number of duplicates (0 for NULL).
+    pub fn weft_ack_duplicate_count(ack: *const weft_ack) -> usize;
     /// Duplicate op `index`.
-    pub fn weft_ack_get_duplicate(ack: *const weft_ack, index: usize, out: *mut weft_op_id) -> i32;
-    /// Rejected op `index` and its code.
-    pub fn weft_ack_get_rejected(
-        ack: *const weft_ack,
-        index: usize,
+    pub fn weft_ack_duplicate_at(out: *mut weft_op_id, ack: *const weft_ack, index: usize) -> i32;
+    /// The number of rejected ops (0 for NULL).
+    pub fn weft_ack_rejected_count(ack: *const weft_ack) -> usize;
+    /// Rejected op `index` and its code (a `weft_status_code`).
+    pub fn weft_ack_rejected_at(
         out: *mut weft_op_id,
         code: *mut i32,
+        ack: *const weft_ack,
+        index: usize,
     ) -> i32;
     /// The ack's wire encoding. Caller owns `*out`.
-    pub fn weft_ack_encode(ack: *const weft_ack, out: *mut weft_buf) -> i32;
+    pub fn weft_ack_encode(out: *mut weft_buf, ack: *const weft_ack) -> i32;
     /// Decodes an encoded ack. Caller owns `*out`.
-    pub fn weft_ack_decode(bytes: *const u8, len: usize, out: *mut *mut weft_ack) -> i32;
+    pub fn weft_ack_decode(out: *mut *mut weft_ack, bytes: *const u8, len: usize) -> i32;
     /// Releases `ack`; NULL is a no-op.
     pub fn weft_ack_free(ack: *mut weft_ack);
 
     /// Starts reading at `from_cursor` (1 is the first op), at most `max` ops.
+    /// Caller owns `*out`.
     pub fn weft_log_read(
-        log: *mut weft_log,
+        out: *mut *mut weft_iter,
+        log: *const weft_log,
         from_cursor: u64,
         max: u64,
-        out: *mut *mut weft_iter,
     ) -> i32;
-    /// Advances; the view is valid until the next `weft_iter_next` or `weft_iter_free`.
-    pub fn weft_iter_next(iter: *mut weft_iter, view: *mut weft_op_view, has_op: *mut u32) -> i32;
+    /// Advances: `*has_op` is 1 and `*out` describes the next op, valid until
+    /// the next `weft_iter_next` or `weft_iter_free`; or `*has_op` is 0.
+    pub fn weft_iter_next(out: *mut weft_op_view, has_op: *mut u32, iter: *mut weft_iter) -> i32;
     /// Releases `iter`; NULL is a no-op.
     pub fn weft_iter_free(iter: *mut weft_iter);
 
     /// Gets op `id`. Caller owns `*out`.
-    pub fn weft_log_get(log: *mut weft_log, id: *const weft_op_id, out: *mut *mut weft_op) -> i32;
+    pub fn weft_log_get(out: *mut *mut weft_op, log: *const weft_log, id: *const weft_op_id)
+    -> i32;
     /// A view of `op`, valid until `weft_op_free(op)`.
-    pub fn weft_op_get_view(op: *const weft_op, out: *mut weft_op_view) -> i32;
+    pub fn weft_op_get_view(out: *mut weft_op_view, op: *const weft_op) -> i32;
     /// Releases `op`; NULL is a no-op.
     pub fn weft_op_free(op: *mut weft_op);
 
     /// Copies the log's heads into `out[0..capacity)` and their number into `*len`.
     pub fn weft_log_heads(
-        log: *const weft_log,
         out: *mut weft_op_id,
         capacity: usize,
         len: *mut usize,
+        log: *const weft_log,
     ) -> i32;
     /// Copies the ids of every op in canonical order, like `weft_log_heads`.
     pub fn weft_log_canonical_order(
-        log: *mut weft_log,
         out: *mut weft_op_id,
         capacity: usize,
         len: *mut usize,
+        log: *const weft_log,
     ) -> i32;
     /// The log's version vector, encoded. Caller owns `*out`.
-    pub fn weft_log_version_vector(log: *const weft_log, out: *mut weft_buf) -> i32;
-    /// The ops this log has past the encoded version vector `vv`, as encoded batches.
+    pub fn weft_log_version_vector(out: *mut weft_buf, log: *const weft_log) -> i32;
+    /// The ops this log has past the encoded version vector `vv`, as encoded
+    /// batches. Caller owns `*out`.
     pub fn weft_log_diff(
-        log: *mut weft_log,
+        out: *mut *mut weft_bufs,
+        log: *const weft_log,
         vv: *const u8,
         vv_len: usize,
         max_ops_per_batch: u32,
         epoch: u32,
-        out: *mut *mut weft_bufs,
     ) -> i32;
-    /// Merges `other` into `log` in process.
-    pub fn weft_log_merge(log: *mut weft_log, other: *mut weft_log, applied: *mut u64) -> i32;
+    /// Merges `other` into `log` in process; `applied` (may be NULL)
+    /// receives the number of ops applied.
+    pub fn weft_log_merge(applied: *mut u64, log: *mut weft_log, other: *const weft_log) -> i32;
     /// 32 bytes equal exactly when two logs hold the same ops.
-    pub fn weft_log_digest(log: *mut weft_log, out: *mut weft_hash) -> i32;
-    /// Seals the next chunk of `actor`'s ops, ending at counter `last`.
+    pub fn weft_log_digest(out: *mut weft_hash, log: *const weft_log) -> i32;
+    /// Seals the next chunk of `actor`'s ops, ending at counter `last`; `out` may be NULL.
     pub fn weft_log_seal(
+        out: *mut weft_seal,
         log: *mut weft_log,
         actor: *const weft_actor,
         last: u64,
         expected_digest: *const weft_hash,
-        out: *mut weft_seal,
     ) -> i32;
     /// The bytes of sealed chunk (actor, index). Caller owns `*out`.
     pub fn weft_log_chunk_get(
-        log: *mut weft_log,
+        out: *mut weft_buf,
+        log: *const weft_log,
         actor: *const weft_actor,
         index: u64,
-        out: *mut weft_buf,
     ) -> i32;
-    /// Stores a sealed chunk from a peer and applies its new ops.
+    /// Stores a sealed chunk from a peer and applies its new ops; `out` may be NULL.
     pub fn weft_log_chunk_put(
+        out: *mut weft_seal,
         log: *mut weft_log,
         bytes: *const u8,
         len: usize,
         expected_digest: *const weft_hash,
-        out: *mut weft_seal,
     ) -> i32;
-    /// Checks chunk bytes on their own, optionally against a seal record.
+    /// Checks chunk bytes on their own, optionally against a seal record;
+    /// `out` (may be NULL) receives the chunk's seal.
     pub fn weft_chunk_verify(
+        out: *mut weft_seal,
         bytes: *const u8,
         len: usize,
         expected: *const weft_seal,
-        out: *mut weft_seal,
     ) -> i32;
-    /// Verifies the whole log: every op against its hash, every chunk against its chain.
-    pub fn weft_log_verify(log: *mut weft_log, ops: *mut u64, chunks: *mut u64) -> i32;
+    /// Verifies the whole log; `ops` and `chunks` (may be NULL) receive the counts.
+    pub fn weft_log_verify(ops: *mut u64, chunks: *mut u64, log: *const weft_log) -> i32;
 
-    /// Fills `fields` with zeros and its `struct_size`.
+    /// Decodes and verifies an encoded batch. Caller owns `*out`.
+    pub fn weft_batch_decode(out: *mut *mut weft_batch, bytes: *const u8, len: usize) -> i32;
+    /// The batch's header.
+    pub fn weft_batch_get_info(out: *mut weft_batch_info, batch: *const weft_batch) -> i32;
+    /// The number of ops in `batch` (0 for NULL).
+    pub fn weft_batch_op_count(batch: *const weft_batch) -> usize;
+    /// A view of op `index` (cursor 0), valid until `weft_batch_free(batch)`.
+    pub fn weft_batch_op_at(out: *mut weft_op_view, batch: *const weft_batch, index: usize) -> i32;
+    /// Releases `batch`; NULL is a no-op.
+    pub fn weft_batch_free(batch: *mut weft_batch);
+
+    /// Decodes and verifies chunk bytes (which must be canonical). Caller owns `*out`.
+    pub fn weft_chunk_decode(out: *mut *mut weft_chunk, bytes: *const u8, len: usize) -> i32;
+    /// The chunk's seal record.
+    pub fn weft_chunk_get_seal(out: *mut weft_seal, chunk: *const weft_chunk) -> i32;
+    /// The number of ops in `chunk` (0 for NULL).
+    pub fn weft_chunk_op_count(chunk: *const weft_chunk) -> usize;
+    /// A view of op `index`, valid until `weft_chunk_free(chunk)`.
+    pub fn weft_chunk_op_at(out: *mut weft_op_view, chunk: *const weft_chunk, index: usize) -> i32;
+    /// Releases `chunk`; NULL is a no-op.
+    pub fn weft_chunk_free(chunk: *mut weft_chunk);
+
+    /// The durable outbox state of the peer named `peer`; zeros if never recorded.
+    pub fn weft_log_peer(
+        out: *mut weft_peer_state,
+        log: *const weft_log,
+        peer: *const c_char,
+    ) -> i32;
+    /// Stores `state` for `peer` (the acked cursor never moves backward);
+    /// `stored` (may be NULL) receives what was stored.
+    pub fn weft_log_record_peer(
+        stored: *mut weft_peer_state,
+        log: *mut weft_log,
+        peer: *const c_char,
+        state: *const weft_peer_state,
+    ) -> i32;
+    /// How long to wait (ms) before the next attempt for a peer in `state`.
+    pub fn weft_retry_wait_ms(
+        state: *const weft_peer_state,
+        now_wall_ms: u64,
+        base_ms: u64,
+        max_ms: u64,
+        seed: u64,
+    ) -> u64;
+
+    /// Fills `secret` (32 bytes) from the operating system's CSPRNG.
+    pub fn weft_secret_new(secret: *mut u8) -> i32;
+    /// Issues a token for `log_id` at `epoch` with `scope`, MACed with the
+    /// 32-byte `secret`. Caller owns `*out`.
+    pub fn weft_token_issue(
+        out: *mut weft_buf,
+        secret: *const u8,
+        log_id: *const c_char,
+        epoch: u32,
+        scope: u32,
+    ) -> i32;
+    /// Verifies `token` against the 32-byte secret, log id, current epoch and
+    /// `required` scope.
+    pub fn weft_token_verify(
+        out: *mut weft_grant,
+        secret: *const u8,
+        log_id: *const c_char,
+        current_epoch: u32,
+        token: *const u8,
+        token_len: usize,
+        required: u32,
+    ) -> i32;
+
+    /// Fills the first `struct_size` bytes of `opts` with the defaults.
+    pub fn weft_session_options_init(opts: *mut weft_session_options, struct_size: usize) -> i32;
+    /// Starts the initiating side of a session over `log`. Caller owns `*out`.
+    pub fn weft_session_connect(
+        out: *mut *mut weft_session,
+        log: *mut weft_log,
+        opts: *const weft_session_options,
+    ) -> i32;
+    /// Starts the responding side over `log`. Caller owns `*out`.
+    pub fn weft_session_accept(
+        out: *mut *mut weft_session,
+        log: *mut weft_log,
+        opts: *const weft_session_options,
+    ) -> i32;
+    /// The next message to send (caller owns `*out`), if `*has_message` is 1.
+    pub fn weft_session_next_message(
+        out: *mut weft_buf,
+        has_message: *mut u32,
+        session: *mut weft_session,
+    ) -> i32;
+    /// Handles one message from the peer.
+    pub fn weft_session_receive(session: *mut weft_session, message: *const u8, len: usize) -> i32;
+    /// Tells the session the time on the caller's monotonic clock.
+    pub fn weft_session_tick(session: *mut weft_session, now_ms: u64) -> i32;
+    /// The session's state and counters; `*error_message` (may be NULL) is
+    /// valid until the next call on the session.
+    pub fn weft_session_get_info(
+        out: *mut weft_session_info,
+        error_message: *mut *const c_char,
+        session: *const weft_session,
+    ) -> i32;
+    /// Releases `session`; NULL is a no-op.
+    pub fn weft_session_free(session: *mut weft_session);
+
+    /// A host of memory logs, or of SQLite files in `directory` (may be
+    /// NULL); the 32-byte `master_key` is copied. Caller owns `*out`.
+    pub fn weft_host_new(
+        out: *mut *mut weft_host,
+        master_key: *const u8,
+        directory: *const c_char,
+    ) -> i32;
+    /// Releases `host`; NULL is a no-op.
+    pub fn weft_host_free(host: *mut weft_host);
+    /// A token for `log_id` at its current epoch with `scope`. Caller owns `*out`.
+    pub fn weft_host_issue(
+        out: *mut weft_buf,
+        host: *mut weft_host,
+        log_id: *const c_char,
+        scope: u32,
+    ) -> i32;
+    /// Verifies `token` for `log_id` (any scope) and describes the log.
+    pub fn weft_host_redeem(
+        out: *mut weft_redeem_info,
+        host: *mut weft_host,
+        log_id: *const c_char,
+        token: *const u8,
+        token_len: usize,
+    ) -> i32;
+    /// Revokes every token of `log_id`; `*new_epoch` (may be NULL) receives the new epoch.
+    pub fn weft_host_revoke(
+        new_epoch: *mut u32,
+        host: *mut weft_host,
+        log_id: *const c_char,
+    ) -> i32;
+    /// A responding session of `host`. Caller owns `*out`.
+    pub fn weft_host_accept(
+        out: *mut *mut weft_session,
+        host: *mut weft_host,
+        opts: *const weft_session_options,
+    ) -> i32;
+}
+
+// =====================================================================
+// weft/sys/weft_sys.h: the lower-stability surface for tools, tests and
+// storage adapters. A minor release may change it (with a CHANGELOG entry).
+// =====================================================================
+
+opaque! {
+    /// Builds an encoded batch from explicit op fields. One thread at a time.
+    weft_batch_builder;
+    /// The results of a conformance run. Immutable.
+    weft_conformance;
+}
+
+// ------------------------------------------------------------ batch builder
+
+/// The fields of one op for the batch builder; initialise with [`weft_op_fields_init`].
+#[repr(C)]
+#[derive(Copy, Clone, Debug)]
+pub struct weft_op_fields {
+    /// `sizeof(weft_op_fields)`, set by `_init`.
+    pub struct_size: u32,
+    /// The application tag.
+    pub kind: u32,
+    /// The op's id.
+    pub id: weft_op_id,
+    /// Its lamport clock.
+    pub lamport: u64,
+    /// Wall-clock stamp in milliseconds.
+    pub timestamp_ms: i64,
+    /// Explicit dependencies.
+    pub deps: *const weft_op_id,
+    /// The number of `deps`.
+    pub deps_len: usize,
+    /// The payload bytes.
+    pub payload: *const u8,
+    /// The payload's length.
+    pub payload_len: usize,
+}
+
+impl Default for weft_op_fields {
+    /// All zeros (call [`weft_op_fields_init`] to set `struct_size`).
+    fn default() -> Self {
+        weft_op_fields {
+            struct_size: 0,
+            kind: 0,
+            id: weft_op_id::default(),
+            lamport: 0,
+            timestamp_ms: 0,
+            deps: core::ptr::null(),
+            deps_len: 0,
+            payload: core::ptr::null(),
+            payload_len: 0,
+        }
+    }
+}
+
+// ------------------------------------------------- key-value store adapters
+
+/// Receives one row; a nonzero return stops a scan (and is not an error).
+pub type weft_kv_row_fn = Option<
+    unsafe extern "C" fn(
+        key: *const u8,
+        key_len: usize,
+        value: *const u8,
+        value_len: usize,
+        ctx: *mut c_void,
+    ) -> i32,
+>;
+
+/// A storage adapter: an ordered key-value database with write
+/// transactions, as a table of callbacks; initialise with
+/// [`weft_kv_store_init`]. Every callback returns `WEFT_OK` or a nonzero
+/// value, which stops the operation and is returned unchanged to weft's
+/// caller; a callback that fails describes why with [`weft_error_set`]
+/// first, and weft's caller reads that message from [`weft_last_error`].
+/// Callbacks must not unwind.
+#[repr(C)]
+#[derive(Copy, Clone, Debug)]
+pub struct weft_kv_store {
+    /// `sizeof(weft_kv_store)`, set by `_init`.
+    pub struct_size: u32,
+    /// Nonzero: two connections may be used from two threads at once.
+    pub concurrent: u32,
+    /// Passed last to every callback.
+    pub user_data: *mut c_void,
+    /// A new, empty database (the conformance kit makes one per scenario).
+    pub create: Option<unsafe extern "C" fn(db: *mut *mut c_void, user_data: *mut c_void) -> i32>,
+    /// Destroys a database made by `create`.
+    pub destroy: Option<unsafe extern "C" fn(db: *mut c_void, user_data: *mut c_void)>,
+    /// A connection to `db`; closing every connection and connecting again is a reopen.
+    pub connect: Option<
+        unsafe extern "C" fn(
+            db: *mut c_void,
+            conn: *mut *mut c_void,
+            user_data: *mut c_void,
+        ) -> i32,
+    >,
+    /// Closes a connection.
+    pub disconnect: Option<unsafe extern "C" fn(conn: *mut c_void, user_data: *mut c_void)>,
+    /// Begins a write transaction.
+    pub begin: Option<unsafe extern "C" fn(conn: *mut c_void, user_data: *mut c_void) -> i32>,
+    /// Commits: the transaction's writes become visible and durable together.
+    pub commit: Option<unsafe extern "C" fn(conn: *mut c_void, user_data: *mut c_void) -> i32>,
+    /// Rolls back: the transaction's writes vanish.
+    pub rollback: Option<unsafe extern "C" fn(conn: *mut c_void, user_data: *mut c_void) -> i32>,
+    /// Writes `key` = `value`.
+    pub put: Option<
+        unsafe extern "C" fn(
+            conn: *mut c_void,
+            key: *const u8,
+            key_len: usize,
+            value: *const u8,
+            value_len: usize,
+            user_data: *mut c_void,
+        ) -> i32,
+    >,
+    /// Calls `row` once with the value of `key` if it exists, not at all otherwise.
+    pub get: Option<
+        unsafe extern "C" fn(
+            conn: *mut c_void,
+            key: *const u8,
+            key_len: usize,
+            row: weft_kv_row_fn,
+            ctx: *mut c_void,
+            user_data: *mut c_void,
+        ) -> i32,
+    >,
+    /// Calls `row` for every key in `[from, to)` in ascending byte order, at
+    /// most `limit` times, stopping early when `row` returns nonzero.
+    pub scan: Option<
+        unsafe extern "C" fn(
+            conn: *mut c_void,
+            from: *const u8,
+            from_len: usize,
+            to: *const u8,
+            to_len: usize,
+            limit: u64,
+            row: weft_kv_row_fn,
+            ctx: *mut c_void,
+            user_data: *mut c_void,
+        ) -> i32,
+    >,
+}
+
+impl Default for weft_kv_store {
+    /// All zeros (call [`weft_kv_store_init`] to set `struct_size`).
+    fn default() -> Self {
+        weft_kv_store {
+            struct_size: 0,
+            concurrent: 0,
+            user_data: core::ptr::null_mut(),
+            create: None,
+            destroy: None,
+            connect: None,
+            disconnect: None,
+            begin: None,
+            commit: None,
+            rollback: None,
+            put: None,
+            get: None,
+            scan: None,
+        }
+    }
+}
+
+/// `enum weft_conformance_outcome`.
+pub type weft_conformance_outcome = i32;
+/// The scenario passed.
+pub const WEFT_CONFORMANCE_PASS: weft_conformance_outcome = 0;
+/// The scenario failed.
+pub const WEFT_CONFORMANCE_FAIL: weft_conformance_outcome = 1;
+/// The scenario was skipped.
+pub const WEFT_CONFORMANCE_SKIP: weft_conformance_outcome = 2;
+
+/// One result of a conformance run; its strings stay valid until
+/// [`weft_conformance_free`].
+#[repr(C)]
+#[derive(Copy, Clone, Debug)]
+pub struct weft_conformance_result {
+    /// The scenario's name, e.g. "atomicity_under_injected_failure".
+    pub scenario: *const c_char,
+    /// A `weft_conformance_outcome`.
+    pub outcome: i32,
+    /// Reserved.
+    pub reserved: u32,
+    /// What failed and where, or why skipped; "" on pass.
+    pub diagnostic: *const c_char,
+}
+
+impl Default for weft_conformance_result {
+    fn default() -> Self {
+        weft_conformance_result {
+            scenario: core::ptr::null(),
+            outcome: 0,
+            reserved: 0,
+            diagnostic: core::ptr::null(),
+        }
+    }
+}
+
+// -------------------------------------------------- functions of weft_sys.h
+
+unsafe extern "C" {
+    /// Fills the first `struct_size` bytes of `fields` with zeros and sets its `struct_size`.
     pub fn weft_op_fields_init(fields: *mut weft_op_fields, struct_size: usize) -> i32;
     /// A new, empty builder. Caller owns `*out`.
     pub fn weft_batch_builder_new(out: *mut *mut weft_batch_builder) -> i32;
@@ -948,33 +1150,14 @@ unsafe extern "C" {
         builder: *mut weft_batch_builder,
         fields: *const weft_op_fields,
     ) -> i32;
-    /// Encodes the batch. Caller owns `*out`.
-    pub fn weft_batch_builder_finish(builder: *const weft_batch_builder, out: *mut weft_buf)
+    /// Encodes the batch; the builder can go on being used. Caller owns `*out`.
+    pub fn weft_batch_builder_finish(out: *mut weft_buf, builder: *const weft_batch_builder)
     -> i32;
     /// Releases `builder`; NULL is a no-op.
     pub fn weft_batch_builder_free(builder: *mut weft_batch_builder);
 
-    /// Decodes and verifies an encoded batch. Caller owns `*out`.
-    pub fn weft_batch_decode(bytes: *const u8, len: usize, out: *mut *mut weft_batch) -> i32;
-    /// The batch's header.
-    pub fn weft_batch_get_info(batch: *const weft_batch, out: *mut weft_batch_info) -> i32;
-    /// A view of op `index` (cursor 0), valid until `weft_batch_free(batch)`.
-    pub fn weft_batch_get_op(batch: *const weft_batch, index: usize, out: *mut weft_op_view)
-    -> i32;
-    /// Releases `batch`; NULL is a no-op.
-    pub fn weft_batch_free(batch: *mut weft_batch);
-
-    /// Decodes and verifies chunk bytes (which must be canonical). Caller owns `*out`.
-    pub fn weft_chunk_decode(bytes: *const u8, len: usize, out: *mut *mut weft_chunk) -> i32;
-    /// The chunk's seal record and op count.
-    pub fn weft_chunk_get_info(chunk: *const weft_chunk, out: *mut weft_chunk_info) -> i32;
-    /// A view of op `index`, valid until `weft_chunk_free(chunk)`.
-    pub fn weft_chunk_get_op(chunk: *const weft_chunk, index: usize, out: *mut weft_op_view)
-    -> i32;
-    /// Releases `chunk`; NULL is a no-op.
-    pub fn weft_chunk_free(chunk: *mut weft_chunk);
-
-    /// Zeroes `store` and sets its `struct_size`.
+    /// Fills the first `struct_size` bytes of `store` with zeros (no
+    /// callbacks) and sets its `struct_size`.
     pub fn weft_kv_store_init(store: *mut weft_kv_store, struct_size: usize) -> i32;
     /// Opens a log kept in database `db` of adapter `store` (the table is
     /// copied; `db` must outlive the log). Caller owns `*out`.
@@ -987,127 +1170,18 @@ unsafe extern "C" {
     /// Runs the storage conformance kit against adapter `store`; `only` (may
     /// be NULL) names a single scenario. Caller owns `*out`.
     pub fn weft_conformance_run(
+        out: *mut *mut weft_conformance,
         store: *const weft_kv_store,
         only: *const c_char,
-        out: *mut *mut weft_conformance,
     ) -> i32;
     /// The number of results (0 for NULL).
     pub fn weft_conformance_count(results: *const weft_conformance) -> usize;
     /// Result `index`; its strings stay valid until `weft_conformance_free`.
-    pub fn weft_conformance_get(
+    pub fn weft_conformance_at(
+        out: *mut weft_conformance_result,
         results: *const weft_conformance,
         index: usize,
-        out: *mut weft_conformance_result,
     ) -> i32;
     /// Releases `results`; NULL is a no-op.
     pub fn weft_conformance_free(results: *mut weft_conformance);
-
-    /// The durable outbox state of the peer named `peer`; zeros if never recorded.
-    pub fn weft_log_peer(log: *mut weft_log, peer: *const c_char, out: *mut weft_peer_state)
-    -> i32;
-    /// Stores `state` for `peer` (the acked cursor never moves backward).
-    pub fn weft_log_record_peer(
-        log: *mut weft_log,
-        peer: *const c_char,
-        state: *const weft_peer_state,
-        stored: *mut weft_peer_state,
-    ) -> i32;
-    /// How long to wait (ms) before the next attempt for a peer in `state`.
-    pub fn weft_retry_wait_ms(
-        state: *const weft_peer_state,
-        now_wall_ms: u64,
-        base_ms: u64,
-        max_ms: u64,
-        seed: u64,
-    ) -> u64;
-
-    /// Fills `secret` with 32 bytes from the operating system's CSPRNG.
-    pub fn weft_secret_new(secret: *mut u8) -> i32;
-    /// Issues a token for `log_id` at `epoch` with `scope`. Caller owns `*out`.
-    pub fn weft_token_issue(
-        secret: *const u8,
-        log_id: *const c_char,
-        epoch: u32,
-        scope: u32,
-        out: *mut weft_buf,
-    ) -> i32;
-    /// Verifies `token` against the secret, log id, current epoch and `required` scope.
-    pub fn weft_token_verify(
-        secret: *const u8,
-        log_id: *const c_char,
-        current_epoch: u32,
-        token: *const u8,
-        token_len: usize,
-        required: u32,
-        out: *mut weft_grant,
-    ) -> i32;
-
-    /// Fills `opts` with the defaults.
-    pub fn weft_session_options_init(opts: *mut weft_session_options, struct_size: usize) -> i32;
-    /// Starts the initiating side of a session over `log`. Caller owns `*out`.
-    pub fn weft_session_connect(
-        log: *mut weft_log,
-        opts: *const weft_session_options,
-        out: *mut *mut weft_session,
-    ) -> i32;
-    /// Starts the responding side over `log`. Caller owns `*out`.
-    pub fn weft_session_accept(
-        log: *mut weft_log,
-        opts: *const weft_session_options,
-        out: *mut *mut weft_session,
-    ) -> i32;
-    /// The next message to send (caller owns `*out`), if `*has_message` is 1.
-    pub fn weft_session_next_message(
-        session: *mut weft_session,
-        out: *mut weft_buf,
-        has_message: *mut u32,
-    ) -> i32;
-    /// Handles one message from the peer.
-    pub fn weft_session_receive(session: *mut weft_session, message: *const u8, len: usize) -> i32;
-    /// Tells the session the time on the caller's monotonic clock.
-    pub fn weft_session_tick(session: *mut weft_session, now_ms: u64) -> i32;
-    /// The session's state and counters; `*error_message` valid until the next call on it.
-    pub fn weft_session_get_info(
-        session: *const weft_session,
-        out: *mut weft_session_info,
-        error_message: *mut *const c_char,
-    ) -> i32;
-    /// Releases `session`; NULL is a no-op.
-    pub fn weft_session_free(session: *mut weft_session);
-
-    /// A host of memory logs, or of SQLite files in `directory`. Caller owns `*out`.
-    pub fn weft_host_new(
-        master_key: *const u8,
-        directory: *const c_char,
-        out: *mut *mut weft_host,
-    ) -> i32;
-    /// Releases `host`; NULL is a no-op.
-    pub fn weft_host_free(host: *mut weft_host);
-    /// A token for `log_id` at its current epoch with `scope`. Caller owns `*out`.
-    pub fn weft_host_issue(
-        host: *mut weft_host,
-        log_id: *const c_char,
-        scope: u32,
-        out: *mut weft_buf,
-    ) -> i32;
-    /// Verifies `token` for `log_id` (any scope) and describes the log.
-    pub fn weft_host_redeem(
-        host: *mut weft_host,
-        log_id: *const c_char,
-        token: *const u8,
-        token_len: usize,
-        out: *mut weft_redeem_info,
-    ) -> i32;
-    /// Revokes every token of `log_id`; `*new_epoch` (may be NULL) receives the new epoch.
-    pub fn weft_host_revoke(
-        host: *mut weft_host,
-        log_id: *const c_char,
-        new_epoch: *mut u32,
-    ) -> i32;
-    /// A responding session of `host`. Caller owns `*out`.
-    pub fn weft_host_accept(
-        host: *mut weft_host,
-        opts: *const weft_session_options,
-        out: *mut *mut weft_session,
-    ) -> i32;
 }

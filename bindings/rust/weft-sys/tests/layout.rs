@@ -1,7 +1,10 @@
-//! Checks the Rust declarations against weft.h as a C compiler sees it:
-//! every struct's size, alignment and field offsets and sizes, every
-//! constant, and that every struct, function and constant of the header is
-//! declared here. `build.rs` writes the C side to `$OUT_DIR/layout.txt`.
+//! Checks the Rust declarations against weft.h and weft/sys/weft_sys.h as
+//! a C compiler sees them: every struct's size, alignment and field offsets
+//! and sizes, every constant, that every struct, function, constant and
+//! macro of the headers is declared here, and that every function (its
+//! parameters in order, with their names, const-ness and return type),
+//! function pointer type and struct field has the type the headers give
+//! it. `build.rs` writes the C side to `$OUT_DIR/layout.txt`.
 
 use std::collections::BTreeMap;
 use std::mem::{align_of, offset_of, size_of};
@@ -24,11 +27,33 @@ struct CSide {
     header_types: Vec<String>,
     header_fns: Vec<String>,
     header_consts: Vec<String>,
+    header_macros: Vec<String>,
+    /// "struct.field", function pointer type or function -> its C type, in
+    /// build.rs's canonical form.
+    header_field_types: BTreeMap<String, String>,
+    header_fnptr_types: BTreeMap<String, String>,
+    header_sigs: BTreeMap<String, String>,
+    /// WEFT_VERSION_CHECK(major, minor, patch) as the C compiler answers it.
+    version_checks: Vec<([u32; 3], bool)>,
 }
 
 fn c_side() -> CSide {
     let mut c = CSide::default();
     for line in LAYOUT.lines() {
+        // "header_KIND NAME = C TYPE": the type holds spaces.
+        if let Some((kind, rest)) = line.split_once(' ') {
+            let map = match kind {
+                "header_field" => Some(&mut c.header_field_types),
+                "header_fnptr" => Some(&mut c.header_fnptr_types),
+                "header_sig" => Some(&mut c.header_sigs),
+                _ => None,
+            };
+            if let Some(map) = map {
+                let (name, c_type) = rest.split_once(" = ").expect("NAME = TYPE");
+                map.insert(name.to_owned(), c_type.to_owned());
+                continue;
+            }
+        }
         let words: Vec<&str> = line.split_whitespace().collect();
         let num = |i: usize| words[i].parse::<usize>().unwrap();
         match words.as_slice() {
@@ -48,6 +73,11 @@ fn c_side() -> CSide {
             ["header_type", name] => c.header_types.push(name.to_string()),
             ["header_fn", name] => c.header_fns.push(name.to_string()),
             ["header_const", name] => c.header_consts.push(name.to_string()),
+            ["header_macro", name] => c.header_macros.push(name.to_string()),
+            ["macro", "WEFT_VERSION_CHECK", a, b, p, answer] => c.version_checks.push((
+                [a.parse().unwrap(), b.parse().unwrap(), p.parse().unwrap()],
+                *answer == "1",
+            )),
             _ => panic!("unexpected line in layout.txt: {line}"),
         }
     }
@@ -99,17 +129,21 @@ fn rust_structs() -> Vec<RustStruct> {
             struct_size,
             has_actor,
             actor,
-            synchronous_full,
-            busy_timeout_ms,
-            create,
-            reserved,
-            log_name,
             auto_seal_ops,
             max_ops,
             max_payload_bytes,
             max_deps_per_op,
             max_actors,
             max_message_bytes,
+        }),
+        rust_struct!(weft_sqlite_options {
+            struct_size,
+            synchronous_full,
+            busy_timeout_ms,
+            create,
+            special_names,
+            reserved,
+            log_name,
         }),
         rust_struct!(weft_append_request {
             struct_size,
@@ -122,16 +156,7 @@ fn rust_structs() -> Vec<RustStruct> {
             deps,
             deps_len,
         }),
-        rust_struct!(weft_ack_info {
-            batch_id,
-            seq,
-            status,
-            reserved,
-            cursor,
-            applied,
-            duplicates,
-            rejected,
-        }),
+        rust_struct!(weft_ack_info { batch_id, seq, status, reserved, cursor }),
         rust_struct!(weft_op_fields {
             struct_size,
             kind,
@@ -148,10 +173,8 @@ fn rust_structs() -> Vec<RustStruct> {
             seq,
             has_expected_cursor,
             epoch,
-            expected_cursor,
-            op_count,
+            expected_cursor
         }),
-        rust_struct!(weft_chunk_info { seal, op_count }),
         rust_struct!(weft_kv_store {
             struct_size,
             concurrent,
@@ -315,11 +338,17 @@ fn enum_storage_and_constants_match_the_header() {
 
 /// `pub fn weft_*` and `pub struct weft_*` names declared in src/lib.rs.
 fn rust_declared(keyword: &str) -> Vec<String> {
+    rust_declared_as(keyword, "weft_")
+}
+
+/// The names starting with `prefix` that follow `keyword` at the start of a
+/// line of src/lib.rs.
+fn rust_declared_as(keyword: &str, prefix: &str) -> Vec<String> {
     let mut names: Vec<String> = RUST_SOURCE
         .lines()
         .filter_map(|l| l.trim().strip_prefix(keyword))
         .map(|rest| rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect())
-        .filter(|name: &String| name.starts_with("weft_"))
+        .filter(|name: &String| name.starts_with(prefix))
         .collect();
     names.sort();
     names
@@ -347,8 +376,11 @@ fn every_declaration_of_the_header_is_here() {
     let consts: Vec<String> = RUST_SOURCE
         .lines()
         .filter_map(|l| l.trim().strip_prefix("pub const "))
+        .filter(|rest| !rest.starts_with("fn "))
         .map(|rest| rest.split(':').next().unwrap().to_owned())
         .collect();
+    // Function-like macros are `pub const fn`s of the same name.
+    let macros = rust_declared_as("pub const fn ", "WEFT_");
     let missing = |header: &[String], rust: &[String]| -> Vec<String> {
         header.iter().filter(|n| !rust.contains(n)).cloned().collect()
     };
@@ -359,10 +391,11 @@ fn every_declaration_of_the_header_is_here() {
         ("opaque type", &c.header_opaques, &opaques),
         ("enum or function pointer type", &c.header_types, &types),
         ("constant", &c.header_consts, &consts),
+        ("function-like macro", &c.header_macros, &macros),
     ] {
-        assert!(!header.is_empty(), "no {kind} found in the header");
+        assert!(!header.is_empty(), "no {kind} found in the headers");
         for name in missing(header, rust) {
-            problems.push(format!("{kind} {name} is in weft.h but not in weft-sys"));
+            problems.push(format!("{kind} {name} is in the headers but not in weft-sys"));
         }
     }
     for (kind, rust, header) in [
@@ -371,9 +404,10 @@ fn every_declaration_of_the_header_is_here() {
         ("opaque type", &opaques, &c.header_opaques),
         ("enum or function pointer type", &types, &c.header_types),
         ("constant", &consts, &c.header_consts),
+        ("function-like macro", &macros, &c.header_macros),
     ] {
         for name in missing(rust, header) {
-            problems.push(format!("{kind} {name} is in weft-sys but not in weft.h"));
+            problems.push(format!("{kind} {name} is in weft-sys but not in the headers"));
         }
     }
     // Every struct, type and constant the header defines is measured by layout.c.
@@ -393,4 +427,223 @@ fn links_and_agrees_on_the_version() {
     // SAFETY: no arguments; returns a number.
     let runtime = unsafe { weft_version_number() };
     assert_eq!(runtime, WEFT_VERSION_NUMBER);
+}
+
+#[test]
+fn version_check_answers_as_the_macro() {
+    let c = c_side();
+    assert!(!c.version_checks.is_empty(), "layout.c asks WEFT_VERSION_CHECK nothing");
+    for ([major, minor, patch], answer) in c.version_checks {
+        assert_eq!(
+            WEFT_VERSION_CHECK(major, minor, patch),
+            answer,
+            "WEFT_VERSION_CHECK({major}, {minor}, {patch})"
+        );
+    }
+    const { assert!(WEFT_VERSION_CHECK(0, 3, 0) && !WEFT_VERSION_CHECK(0, 3, 1)) };
+    assert!(!WEFT_VERSION_CHECK(u32::MAX, u32::MAX, u32::MAX), "no overflow");
+}
+
+// ------------------------------------------------------------ types
+
+/// The canonical C form (build.rs's: words and stars separated by spaces,
+/// `T [N]`, `fn(T a, U b) -> RET`, `* fn(..)` for a function pointer) of a
+/// type as written in src/lib.rs.
+fn c_form(rust: &str) -> String {
+    let t = rust.trim();
+    if let Some(rest) = t.strip_prefix("*mut ") {
+        return format!("{} *", c_form(rest));
+    }
+    if let Some(rest) = t.strip_prefix("*const ") {
+        let inner = c_form(rest);
+        return if rest.trim_start().starts_with('*') {
+            format!("{inner} const *") // a const pointer
+        } else {
+            format!("const {inner} *")
+        };
+    }
+    // Nullable function pointers are `Option<unsafe extern "C" fn(..)>`.
+    if let Some(inner) = t.strip_prefix("Option<").and_then(|r| r.strip_suffix('>')) {
+        // rustfmt may leave a trailing comma after a long signature.
+        return format!("* {}", c_form(inner.trim().trim_end_matches(',')));
+    }
+    if let Some(f) = t.strip_prefix("unsafe extern \"C\" fn") {
+        return rust_function(f);
+    }
+    if let Some(array) = t.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+        let (base, len) = array.split_once(';').expect("[T; N]");
+        return format!("{} [{}]", c_form(base), len.trim());
+    }
+    match t {
+        "u8" => "uint8_t",
+        "u32" => "uint32_t",
+        "i32" => "int32_t",
+        "u64" => "uint64_t",
+        "i64" => "int64_t",
+        "usize" => "size_t",
+        "c_char" => "char",
+        "c_void" => "void",
+        other => other,
+    }
+    .to_owned()
+}
+
+/// `fn(T a, U b) -> RET` from a Rust signature's `(a: T, b: U) -> R`.
+fn rust_function(signature: &str) -> String {
+    let signature = signature.trim();
+    let close = matching_paren(signature).expect("a parameter list");
+    let params: Vec<String> = split_top_level(&signature[1..close])
+        .iter()
+        .map(|p| {
+            let (name, ty) = p.split_once(':').expect("name: type");
+            format!("{} {}", c_form(ty), name.trim())
+        })
+        .collect();
+    let ret = signature[close + 1..].trim().strip_prefix("->").map_or("void".into(), c_form);
+    format!("fn({}) -> {ret}", params.join(", "))
+}
+
+fn matching_paren(text: &str) -> Option<usize> {
+    let mut depth = 0;
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Splits on the commas outside (), <> and [] (`->` is no bracket).
+fn split_top_level(text: &str) -> Vec<String> {
+    let text = text.replace("->", "\u{2192}");
+    let (mut out, mut depth, mut item) = (Vec::new(), 0, String::new());
+    for ch in text.chars() {
+        match ch {
+            '(' | '<' | '[' => depth += 1,
+            ')' | '>' | ']' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(std::mem::take(&mut item));
+                continue;
+            }
+            _ => {}
+        }
+        item.push(ch);
+    }
+    out.push(item);
+    out.into_iter()
+        .map(|s| s.replace('\u{2192}', "->").trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// src/lib.rs without `//` comments, whitespace collapsed.
+fn rust_code() -> String {
+    let code: Vec<&str> =
+        RUST_SOURCE.lines().map(|l| l.split_once("//").map_or(l, |(code, _)| code)).collect();
+    code.join(" ").split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Every `pub fn weft_*(..) -> R;` of the extern blocks: name -> C form.
+fn rust_signatures() -> BTreeMap<String, String> {
+    let code = rust_code();
+    let mut out = BTreeMap::new();
+    for decl in code.split("pub fn ").skip(1) {
+        let decl = decl.split(';').next().unwrap();
+        let Some((name, signature)) = decl.split_once('(') else { continue };
+        if name.starts_with("weft_") {
+            out.insert(name.to_owned(), rust_function(&format!("({signature}")));
+        }
+    }
+    out
+}
+
+/// Every field of every `pub struct weft_*`: "struct.field" -> C form; and
+/// every `pub type weft_* = Option<fn..>`: name -> C form.
+fn rust_field_and_fnptr_types() -> (BTreeMap<String, String>, BTreeMap<String, String>) {
+    let code = rust_code();
+    let mut fields = BTreeMap::new();
+    for decl in code.split("pub struct ").skip(1) {
+        let Some((name, body)) = decl.split_once('{') else { continue };
+        let name = name.trim();
+        if !name.starts_with("weft_") {
+            continue;
+        }
+        // The body ends at the first `}` outside brackets: fields hold none.
+        let body = body.split('}').next().unwrap();
+        for field in split_top_level(body) {
+            let field = field.strip_prefix("pub ").unwrap_or(&field);
+            let (field_name, ty) = field.split_once(':').expect("name: type");
+            fields.insert(format!("{name}.{}", field_name.trim()), c_form(ty));
+        }
+    }
+    let mut fnptrs = BTreeMap::new();
+    for decl in code.split("pub type ").skip(1) {
+        let decl = decl.split(';').next().unwrap();
+        let (name, ty) = decl.split_once('=').expect("pub type NAME = TYPE");
+        if ty.contains("fn(") {
+            fnptrs.insert(name.trim().to_owned(), c_form(ty));
+        }
+    }
+    (fields, fnptrs)
+}
+
+/// The problems of `rust` against `header`: entries of the header missing
+/// from Rust, or of another type.
+fn type_problems(
+    what: &str,
+    header: &BTreeMap<String, String>,
+    rust: &BTreeMap<String, String>,
+) -> Vec<String> {
+    assert!(!header.is_empty(), "no {what} found in the headers");
+    header
+        .iter()
+        .filter_map(|(name, c)| match rust.get(name) {
+            None => Some(format!("{what} {name}: in the headers, not in weft-sys")),
+            Some(r) if r != c => Some(format!("{what} {name}:\n    C    {c}\n    Rust {r}")),
+            Some(_) => None,
+        })
+        .collect()
+}
+
+#[test]
+fn function_signatures_match_the_headers() {
+    let c = c_side();
+    let problems = type_problems("function", &c.header_sigs, &rust_signatures());
+    assert!(problems.is_empty(), "signatures differ:\n{}", problems.join("\n"));
+}
+
+#[test]
+fn field_and_function_pointer_types_match_the_headers() {
+    let c = c_side();
+    let (fields, fnptrs) = rust_field_and_fnptr_types();
+    let mut problems = type_problems("field", &c.header_field_types, &fields);
+    problems.extend(type_problems("function pointer type", &c.header_fnptr_types, &fnptrs));
+    assert!(problems.is_empty(), "types differ:\n{}", problems.join("\n"));
+}
+
+#[test]
+fn the_type_checks_catch_a_swap() {
+    // The canonical forms are strict enough to tell what a port can get wrong.
+    let swapped = "(log: *const weft_log, out: *mut u64) -> i32";
+    assert_ne!(
+        rust_function(swapped),
+        rust_function("(out: *mut u64, log: *const weft_log) -> i32")
+    );
+    assert_ne!(c_form("*mut weft_log"), c_form("*const weft_log"));
+    assert_eq!(c_form("*mut *const u8"), "const uint8_t * *");
+    assert_eq!(c_form("*const *mut u8"), "uint8_t * const *");
+    assert_eq!(
+        c_form(
+            "Option<unsafe extern \"C\" fn(db: *mut *mut c_void, user_data: *mut c_void) -> i32>"
+        ),
+        "* fn(void * * db, void * user_data) -> int32_t"
+    );
+    assert_eq!(c_form("[u8; 16]"), "uint8_t [16]");
 }

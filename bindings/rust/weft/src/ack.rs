@@ -61,22 +61,19 @@ impl Ack {
         };
         let raw = ack.raw.as_ptr();
         let mut info = sys::weft_ack_info::default();
-        // SAFETY: valid handle and out pointers throughout.
+        // SAFETY: valid handle and out pointers throughout; every index is
+        // below its list's count.
         unsafe {
-            check(sys::weft_ack_get_info(raw, &mut info))?;
-            for i in 0..info.applied {
-                let mut id = sys::weft_op_id::default();
-                check(sys::weft_ack_get_applied(raw, i, &mut id))?;
-                ack.applied.push(id.into());
-            }
-            for i in 0..info.duplicates {
-                let mut id = sys::weft_op_id::default();
-                check(sys::weft_ack_get_duplicate(raw, i, &mut id))?;
-                ack.duplicates.push(id.into());
-            }
-            for i in 0..info.rejected {
+            check(sys::weft_ack_get_info(&mut info, raw))?;
+            ack.applied = read_list(sys::weft_ack_applied_count(raw), |i, id| {
+                sys::weft_ack_applied_at(id, raw, i)
+            })?;
+            ack.duplicates = read_list(sys::weft_ack_duplicate_count(raw), |i, id| {
+                sys::weft_ack_duplicate_at(id, raw, i)
+            })?;
+            for i in 0..sys::weft_ack_rejected_count(raw) {
                 let (mut id, mut code) = (sys::weft_op_id::default(), 0);
-                check(sys::weft_ack_get_rejected(raw, i, &mut id, &mut code))?;
+                check(sys::weft_ack_rejected_at(&mut id, &mut code, raw, i))?;
                 ack.rejected.push(Rejected { id: id.into(), code: Code::from_raw(code) });
             }
         }
@@ -136,7 +133,7 @@ pub fn decode_ack(bytes: &[u8]) -> Result<Ack, Error> {
     crate::check_version()?;
     let mut out = ptr::null_mut();
     // SAFETY: valid input slice and out pointer.
-    check(unsafe { sys::weft_ack_decode(bytes.as_ptr(), bytes.len(), &mut out) })?;
+    check(unsafe { sys::weft_ack_decode(&mut out, bytes.as_ptr(), bytes.len()) })?;
     Ack::from_raw(out)
 }
 
@@ -144,6 +141,21 @@ pub fn decode_ack(bytes: &[u8]) -> Result<Ack, Error> {
 pub fn encode_ack(ack: &Ack) -> Result<Vec<u8>, Error> {
     let mut out = sys::weft_buf::default();
     // SAFETY: valid handle and out pointer.
-    check(unsafe { sys::weft_ack_encode(ack.raw.as_ptr(), &mut out) })?;
+    check(unsafe { sys::weft_ack_encode(&mut out, ack.raw.as_ptr()) })?;
     Ok(raw::take_buf(out))
+}
+
+/// Reads the `count` ids of an ack's list with its `_at` function,
+/// `at(index, out)`.
+fn read_list(
+    count: usize,
+    mut at: impl FnMut(usize, *mut sys::weft_op_id) -> i32,
+) -> Result<Vec<OpId>, Error> {
+    (0..count)
+        .map(|i| {
+            let mut id = sys::weft_op_id::default();
+            check(at(i, &mut id))?;
+            Ok(id.into())
+        })
+        .collect()
 }

@@ -87,8 +87,8 @@ impl fmt::Display for ScenarioResult {
 /// `corruption_detected` in weft 0.1).
 ///
 /// A failing scenario is a result, not an error; so is an adapter error or
-/// panic inside a scenario (the diagnostic names the callback and its
-/// code).
+/// panic inside a scenario (the diagnostic names the callback, its code
+/// and its message: `"kv adapter: create: panicked: ..."`).
 ///
 /// Errors: `InvalidArgument` (no scenario of that name, or a name holding
 /// a NUL byte or empty), `UnsupportedVersion` (the loaded libweft does not
@@ -111,13 +111,13 @@ pub fn run<S: KvStore>(adapter: &S, only: Option<&str>) -> Result<Vec<ScenarioRe
     // The table borrows `adapter`: weft calls it only during this call.
     let table = kv::table(adapter, true);
     let mut out = ptr::null_mut();
-    // SAFETY: a complete table whose pointers stay valid for the call, a
-    // NUL-terminated name or NULL, and an out pointer.
+    // SAFETY: an out pointer, a complete table whose pointers stay valid
+    // for the call, and a NUL-terminated name or NULL.
     check(unsafe {
         sys::weft_conformance_run(
+            &mut out,
             &table,
             only.as_ref().map_or(ptr::null(), |n| n.as_ptr()),
-            &mut out,
         )
     })?;
     let mut results = Vec::new();
@@ -127,9 +127,9 @@ pub fn run<S: KvStore>(adapter: &S, only: Option<&str>) -> Result<Vec<ScenarioRe
         for i in 0..sys::weft_conformance_count(out) {
             let mut r = sys::weft_conformance_result::default();
             // Fails only on a NULL handle or an index out of range.
-            if let Err(e) = check(sys::weft_conformance_get(out, i, &mut r)) {
+            if let Err(e) = check(sys::weft_conformance_at(&mut r, out, i)) {
                 sys::weft_conformance_free(out);
-                panic!("weft: weft_conformance_get failed on valid arguments: {e}");
+                panic!("weft: weft_conformance_at failed on valid arguments: {e}");
             }
             results.push(ScenarioResult {
                 scenario: text(r.scenario),

@@ -149,10 +149,12 @@ impl Error {
 
     /// The error of the weft call that just returned `status` (nonzero) on
     /// this thread. Must be called before any other weft call on the thread.
+    /// A Rust storage adapter's failure arrives here with its message: the
+    /// callback passed it to `weft_error_set` (see the `kv` module).
     pub(crate) fn last(status: i32) -> Error {
         // SAFETY: never NULL; valid until the next weft call on this thread,
         // and the message is copied before any.
-        let mut message = unsafe {
+        let message = unsafe {
             let e = &*sys::weft_last_error();
             if e.code == status {
                 String::from_utf8_lossy(raw::slice(e.message.cast::<u8>(), e.message_len))
@@ -165,12 +167,6 @@ impl Error {
                 )
             }
         };
-        // weft.h carries only the code of a storage adapter's failure
-        // ("kv adapter: put returned 15"): add the message of a Rust
-        // adapter's, if it failed on this thread.
-        if let Some(adapter) = crate::kv::take_adapter_message(status, &message) {
-            message = format!("{message} ({adapter})");
-        }
         Error { code: Code::from_raw(status), message }
     }
 

@@ -38,7 +38,7 @@ pub struct BatchBuilder {
     raw: NonNull<sys::weft_batch_builder>,
 }
 
-// SAFETY: weft.h labels weft_batch_builder "one thread at a time".
+// SAFETY: weft_sys.h labels weft_batch_builder "one thread at a time".
 unsafe impl Send for BatchBuilder {}
 
 impl Drop for BatchBuilder {
@@ -99,7 +99,7 @@ impl BatchBuilder {
     pub fn finish(&self) -> Result<Vec<u8>, Error> {
         let mut out = sys::weft_buf::default();
         // SAFETY: valid handle and out pointer.
-        check(unsafe { sys::weft_batch_builder_finish(self.raw.as_ptr(), &mut out) })?;
+        check(unsafe { sys::weft_batch_builder_finish(&mut out, self.raw.as_ptr()) })?;
         Ok(raw::take_buf(out))
     }
 }
@@ -132,22 +132,23 @@ pub fn decode_batch(bytes: &[u8]) -> Result<Batch, Error> {
     crate::check_version()?;
     let mut out = ptr::null_mut();
     // SAFETY: valid input slice and out pointer.
-    check(unsafe { sys::weft_batch_decode(bytes.as_ptr(), bytes.len(), &mut out) })?;
+    check(unsafe { sys::weft_batch_decode(&mut out, bytes.as_ptr(), bytes.len()) })?;
     let mut batch = Batch {
         raw: NonNull::new(out).expect("weft returned WEFT_OK and a NULL batch"),
         header: BatchHeader::default(),
         len: 0,
     };
     let mut info = sys::weft_batch_info::default();
-    // SAFETY: valid handle and out pointer.
-    check(unsafe { sys::weft_batch_get_info(out, &mut info) })?;
+    // SAFETY: valid out pointer and handle.
+    check(unsafe { sys::weft_batch_get_info(&mut info, out) })?;
     batch.header = BatchHeader {
         batch_id: info.batch_id,
         seq: info.seq,
         expected_cursor: (info.has_expected_cursor != 0).then_some(info.expected_cursor),
         epoch: info.epoch,
     };
-    batch.len = info.op_count;
+    // SAFETY: valid handle.
+    batch.len = unsafe { sys::weft_batch_op_count(out) };
     Ok(batch)
 }
 
@@ -177,8 +178,8 @@ impl Batch {
         // weft_batch_free, and copied before.
         unsafe {
             expect_ok(
-                sys::weft_batch_get_op(self.raw.as_ptr(), index, &mut view),
-                "weft_batch_get_op",
+                sys::weft_batch_op_at(&mut view, self.raw.as_ptr(), index),
+                "weft_batch_op_at",
             );
             Some(raw::op_from_view(&view))
         }
@@ -219,17 +220,18 @@ pub fn decode_chunk(bytes: &[u8]) -> Result<Chunk, Error> {
     crate::check_version()?;
     let mut out = ptr::null_mut();
     // SAFETY: valid input slice and out pointer.
-    check(unsafe { sys::weft_chunk_decode(bytes.as_ptr(), bytes.len(), &mut out) })?;
+    check(unsafe { sys::weft_chunk_decode(&mut out, bytes.as_ptr(), bytes.len()) })?;
     let mut chunk = Chunk {
         raw: NonNull::new(out).expect("weft returned WEFT_OK and a NULL chunk"),
         seal: Seal::default(),
         len: 0,
     };
-    let mut info = sys::weft_chunk_info::default();
-    // SAFETY: valid handle and out pointer.
-    check(unsafe { sys::weft_chunk_get_info(out, &mut info) })?;
-    chunk.seal = info.seal.into();
-    chunk.len = info.op_count;
+    let mut seal = sys::weft_seal::default();
+    // SAFETY: valid out pointer and handle.
+    check(unsafe { sys::weft_chunk_get_seal(&mut seal, out) })?;
+    chunk.seal = seal.into();
+    // SAFETY: valid handle.
+    chunk.len = unsafe { sys::weft_chunk_op_count(out) };
     Ok(chunk)
 }
 
@@ -259,8 +261,8 @@ impl Chunk {
         // weft_chunk_free, and copied before.
         unsafe {
             expect_ok(
-                sys::weft_chunk_get_op(self.raw.as_ptr(), index, &mut view),
-                "weft_chunk_get_op",
+                sys::weft_chunk_op_at(&mut view, self.raw.as_ptr(), index),
+                "weft_chunk_op_at",
             );
             Some(raw::op_from_view(&view))
         }
@@ -282,7 +284,7 @@ pub fn chunk_verify(bytes: &[u8], expected: Option<&Seal>) -> Result<Seal, Error
     let mut out = sys::weft_seal::default();
     // SAFETY: valid input slice and pointers (the expected seal or NULL).
     check(unsafe {
-        sys::weft_chunk_verify(bytes.as_ptr(), bytes.len(), opt_ptr(&expected), &mut out)
+        sys::weft_chunk_verify(&mut out, bytes.as_ptr(), bytes.len(), opt_ptr(&expected))
     })?;
     Ok(out.into())
 }

@@ -86,7 +86,7 @@ impl Host {
         let dir = directory.map_or(ptr::null(), |d| d.as_ptr());
         // SAFETY: 32 readable bytes (copied), a NUL-terminated directory or
         // NULL, and an out pointer.
-        check(unsafe { sys::weft_host_new(master_key.as_ptr(), dir, &mut out) })?;
+        check(unsafe { sys::weft_host_new(&mut out, master_key.as_ptr(), dir) })?;
         Ok(Host { raw: NonNull::new(out).expect("weft returned WEFT_OK and a NULL host") })
     }
 
@@ -99,7 +99,7 @@ impl Host {
         let mut out = sys::weft_buf::default();
         // SAFETY: valid handle, NUL-terminated id and out pointer.
         check(unsafe {
-            sys::weft_host_issue(self.raw.as_ptr(), id.as_ptr(), scope.raw(), &mut out)
+            sys::weft_host_issue(&mut out, self.raw.as_ptr(), id.as_ptr(), scope.raw())
         })?;
         Ok(raw::take_buf(out))
     }
@@ -115,11 +115,11 @@ impl Host {
         // SAFETY: valid handle, NUL-terminated id, input slice and out pointer.
         check(unsafe {
             sys::weft_host_redeem(
+                &mut out,
                 self.raw.as_ptr(),
                 id.as_ptr(),
                 token.as_ptr(),
                 token.len(),
-                &mut out,
             )
         })?;
         Ok(RedeemInfo {
@@ -142,7 +142,7 @@ impl Host {
         let id = raw::c_string("log id", log_id)?;
         let mut epoch = 0;
         // SAFETY: valid handle, NUL-terminated id and out pointer.
-        check(unsafe { sys::weft_host_revoke(self.raw.as_ptr(), id.as_ptr(), &mut epoch) })?;
+        check(unsafe { sys::weft_host_revoke(&mut epoch, self.raw.as_ptr(), id.as_ptr()) })?;
         Ok(epoch)
     }
 
@@ -162,7 +162,7 @@ impl Host {
         // SAFETY: valid handle, options (their strings live for the call) and
         // out pointer.
         check(options.with_raw(|opts| unsafe {
-            sys::weft_host_accept(self.raw.as_ptr(), opts, &mut out)
+            sys::weft_host_accept(&mut out, self.raw.as_ptr(), opts)
         })?)?;
         Ok(Session::from_raw(out, None))
     }

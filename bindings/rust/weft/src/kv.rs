@@ -10,15 +10,16 @@
 //! - `conn`: a boxed [`ConnBox`] made by `connect`, freed by `disconnect`.
 //!
 //! Every callback catches panics before returning to C (a panic becomes
-//! `WEFT_INTERNAL`), and remembers on its thread the message of a failure,
-//! which weft.h has no way to carry, so that [`Error::last`] can add it to
-//! weft's own "kv adapter: put returned 15".
+//! `WEFT_INTERNAL`), and describes a failure with `weft_error_set` right
+//! before returning its code, so that weft's caller reads the adapter's
+//! message in `weft_last_error()`: `"kv adapter: put: disk full"` (weft adds
+//! the prefix), or `"kv adapter: put: panicked: <the panic's message>"`.
 //!
 //! [`Log`]: crate::Log
 
 use std::any::Any;
-use std::cell::{RefCell, UnsafeCell};
-use std::ffi::c_void;
+use std::cell::UnsafeCell;
+use std::ffi::{CString, c_void};
 use std::ops::ControlFlow;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
@@ -39,8 +40,11 @@ use crate::raw;
 /// and called from any thread, hence `Send + Sync`. A failing method
 /// returns an [`Error`] whose code weft hands unchanged to its caller
 /// (`Busy` makes the caller retry, for instance; `Code::Ok` becomes
-/// `Internal`). A panic in any method is caught at the C boundary and
-/// becomes `Internal`: weft's caller gets an `Err`, never an unwind into C.
+/// `Internal`), with its message: the caller's error reads
+/// `"kv adapter: put: <message>"`. A panic in any method is caught at the
+/// C boundary and becomes `Internal` with the panic's message
+/// (`"kv adapter: put: panicked: <message>"`): weft's caller gets an `Err`,
+/// never an unwind into C.
 ///
 /// ```
 /// use std::ops::ControlFlow;
@@ -233,30 +237,35 @@ impl<S: KvStore> KvKeep<S> {
     }
 }
 
-/// Runs a callback's body: `WEFT_OK`, the code of its error (never 0), or
-/// `WEFT_INTERNAL` for a panic, which goes no further.
-fn guarded(what: &'static str, body: impl FnOnce() -> Result<(), Error>) -> i32 {
+/// Runs a callback's body: `WEFT_OK`, or the code of its error (never 0)
+/// or `WEFT_INTERNAL` for a panic, which goes no further, described to weft
+/// by [`fail`].
+fn guarded(body: impl FnOnce() -> Result<(), Error>) -> i32 {
     match panic::catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => sys::WEFT_OK,
-        Ok(Err(e)) => {
-            let status = match e.code.raw() {
-                sys::WEFT_OK => sys::WEFT_INTERNAL,
-                status => status,
-            };
-            let message = if e.message.is_empty() { e.code.to_string() } else { e.message };
-            remember(what, status, message);
-            status
+        // `Code::Ok`, or a `Code::Unknown(0)` made by hand: never success.
+        Ok(Err(e)) if e.code.raw() == sys::WEFT_OK => {
+            fail(sys::WEFT_INTERNAL, &format!("an error with code OK: {}", e.message))
         }
+        Ok(Err(e)) if e.message.is_empty() => fail(e.code.raw(), &e.code.to_string()),
+        Ok(Err(e)) => fail(e.code.raw(), &e.message),
         Err(payload) => {
-            remember(
-                what,
-                sys::WEFT_INTERNAL,
-                format!("{what} panicked: {}", panic_text(&*payload)),
-            );
+            let message = format!("panicked: {}", panic_text(&*payload));
             drop_quietly(payload);
-            sys::WEFT_INTERNAL
+            fail(sys::WEFT_INTERNAL, &message)
         }
     }
+}
+
+/// Returns `status` (nonzero) from a callback, describing it with
+/// `message` (`weft_error_set`): weft's caller then reads it in
+/// `weft_last_error()`, after weft's prefix (`"kv adapter: put: "`). Must be
+/// the callback's last weft call, on the thread weft called it on.
+fn fail(status: i32, message: &str) -> i32 {
+    // C would read a NUL byte as the end of the message: show it instead.
+    let message = CString::new(message.replace('\0', "\\0")).unwrap_or_default();
+    // SAFETY: a NUL-terminated string, copied by weft; thread-local state.
+    unsafe { sys::weft_error_set(status, message.as_ptr()) }
 }
 
 /// For the callbacks that return nothing (destroy, disconnect): a panic
@@ -310,7 +319,7 @@ unsafe fn with_conn<S: KvStore>(
     what: &'static str,
     body: impl FnOnce(&mut S::Connection) -> Result<(), Error>,
 ) -> i32 {
-    guarded(what, || {
+    guarded(|| {
         if conn.is_null() {
             return Err(invalid("weft passed a NULL connection"));
         }
@@ -330,7 +339,7 @@ unsafe fn with_conn<S: KvStore>(
 }
 
 unsafe extern "C" fn create<S: KvStore>(db: *mut *mut c_void, user_data: *mut c_void) -> i32 {
-    guarded("create", || {
+    guarded(|| {
         if db.is_null() || user_data.is_null() {
             return Err(invalid("weft passed a NULL pointer to create"));
         }
@@ -358,7 +367,7 @@ unsafe extern "C" fn connect<S: KvStore>(
     conn: *mut *mut c_void,
     user_data: *mut c_void,
 ) -> i32 {
-    guarded("connect", || {
+    guarded(|| {
         if db.is_null() || conn.is_null() || user_data.is_null() {
             return Err(invalid("weft passed a NULL pointer to connect"));
         }
@@ -493,29 +502,6 @@ unsafe extern "C" fn scan<S: KvStore>(
             })
         })
     }
-}
-
-// --------------------------------------------- the adapter's error message
-
-thread_local! {
-    /// The last failure of a Rust adapter's callback on this thread: which
-    /// callback, its status, its message.
-    static LAST_FAILURE: RefCell<Option<(&'static str, i32, String)>> =
-        const { RefCell::new(None) };
-}
-
-fn remember(what: &'static str, status: i32, message: String) {
-    // Only fails while the thread is being torn down: then nothing to add.
-    let _ = LAST_FAILURE.try_with(|f| *f.borrow_mut() = Some((what, status, message)));
-}
-
-/// The message of the adapter failure weft reports as `message` with
-/// `status` ("... kv adapter: put returned 15 ..."), if a Rust adapter's
-/// callback on this thread made it. Forgets the last failure either way.
-pub(crate) fn take_adapter_message(status: i32, message: &str) -> Option<String> {
-    let (what, code, text) = LAST_FAILURE.try_with(|f| f.borrow_mut().take()).ok()??;
-    (code == status && message.contains(&format!("kv adapter: {what} returned {code}")))
-        .then_some(text)
 }
 
 #[cfg(test)]
@@ -660,20 +646,13 @@ mod tests {
             assert_eq!(rc, sys::WEFT_INVALID_ARGUMENT);
             assert_eq!(t.begin.unwrap()(ptr::null_mut(), t.user_data), sys::WEFT_INVALID_ARGUMENT);
 
-            // An adapter's error code comes back unchanged, its message kept.
+            // An adapter's error code comes back unchanged (its message goes
+            // to weft_error_set: tests/store_adapter.rs reads it back).
             assert_eq!(t.commit.unwrap()(conn, t.user_data), sys::WEFT_BUSY);
-            let message = take_adapter_message(sys::WEFT_BUSY, "kv adapter: commit returned 15");
-            assert_eq!(message.as_deref(), Some("held"));
-            assert_eq!(
-                take_adapter_message(sys::WEFT_BUSY, "kv adapter: commit returned 15"),
-                None
-            );
 
             // A panic is WEFT_INTERNAL, and the connection stays usable.
             let rc = get(conn, b"panic".as_ptr(), 5, Some(row), ctx(&mut seen(1)), t.user_data);
             assert_eq!(rc, sys::WEFT_INTERNAL);
-            let message = take_adapter_message(rc, "kv adapter: get returned 19").unwrap();
-            assert!(message.starts_with("get panicked: "), "{message}");
             assert_eq!(t.begin.unwrap()(conn, t.user_data), sys::WEFT_OK);
 
             // A call into a connection already in a call is refused.

@@ -1,7 +1,9 @@
 //! Safe Rust API of weft: durable, replicated, append-only operation logs.
 //!
-//! A thin layer over the stable C ABI (`include/weft/weft.h`, declared by
-//! the `weft-sys` crate): every handle is owned by a Rust value that frees it
+//! A thin layer over weft's C ABI (`include/weft/weft.h`, and
+//! `include/weft/sys/weft_sys.h` for the batch builder, storage adapters and
+//! the conformance kit; declared by the `weft-sys` crate): every handle is
+//! owned by a Rust value that frees it
 //! on drop, every byte string or view weft hands out is copied into owned
 //! Rust values, every failure is an [`Error`] with a typed [`Code`].
 //!
@@ -66,7 +68,7 @@ pub use format::{
 };
 pub use host::{Host, RedeemInfo};
 pub use kv::{KvConnection, KvStore};
-pub use log::{Log, OpIter, Options};
+pub use log::{Log, OpIter, Options, SqliteOptions};
 pub use session::{PeerState, Session, SessionInfo, SessionOptions, SessionState};
 pub use token::{Grant, Scope, Secret, issue_token, new_secret, verify_token};
 pub use types::{Actor, AppendRequest, Digest, Op, OpFields, OpId, Seal, VerifyReport};

@@ -15,24 +15,18 @@ use crate::kv::{KvKeep, KvStore};
 use crate::raw;
 use crate::types::{Actor, AppendRequest, Digest, Op, OpId, Seal, VerifyReport};
 
-/// Options for opening a [`Log`], mirroring `weft_log_options`. Every
-/// setting left alone keeps the library's default.
+/// Options for opening a [`Log`], whatever its store, mirroring
+/// `weft_log_options`. Every setting left alone keeps the library's default.
+/// The SQLite store's own settings are in [`SqliteOptions`].
 ///
 /// ```no_run
 /// # fn main() -> Result<(), weft::Error> {
-/// let log = weft::Options::new()
-///     .synchronous_full(true)
-///     .log_name("session-42")
-///     .open_sqlite("agent.db")?;
+/// let log = weft::Options::new().max_payload_bytes(1 << 20).open_sqlite("agent.db")?;
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Options {
     actor: Option<Actor>,
-    synchronous_full: Option<bool>,
-    busy_timeout_ms: Option<u32>,
-    create: Option<bool>,
-    log_name: Option<String>,
     auto_seal_ops: Option<u64>,
     max_ops: Option<u32>,
     max_payload_bytes: Option<u32>,
@@ -47,33 +41,12 @@ impl Options {
         Options::default()
     }
 
-    /// Append as `actor` (default: the one stored with the log, or a new random one).
+    /// Append as `actor` (default: the one stored with the log, or a new
+    /// random one). On a store copied or restored from another replica,
+    /// appending under an explicit `actor` that was minted past what the
+    /// store holds fails with `Conflict` (see [`Log::actor`]).
     pub fn actor(mut self, actor: Actor) -> Options {
         self.actor = Some(actor);
-        self
-    }
-
-    /// SQLite: `synchronous=FULL`, which survives power loss (default off).
-    pub fn synchronous_full(mut self, on: bool) -> Options {
-        self.synchronous_full = Some(on);
-        self
-    }
-
-    /// SQLite: how long to wait for another writer's lock (default 5000 ms).
-    pub fn busy_timeout_ms(mut self, ms: u32) -> Options {
-        self.busy_timeout_ms = Some(ms);
-        self
-    }
-
-    /// SQLite: create the file and the log if missing (default true).
-    pub fn create(mut self, create: bool) -> Options {
-        self.create = Some(create);
-        self
-    }
-
-    /// SQLite: the log within the file (default `"main"`).
-    pub fn log_name(mut self, name: impl Into<String>) -> Options {
-        self.log_name = Some(name.into());
         self
     }
 
@@ -83,7 +56,7 @@ impl Options {
         self
     }
 
-    /// At most this many ops per batch or chunk (default 1,048,576).
+    /// At most this many ops per batch or chunk (default 1,048,576; at least 1).
     pub fn max_ops(mut self, n: u32) -> Options {
         self.max_ops = Some(n);
         self
@@ -101,13 +74,13 @@ impl Options {
         self
     }
 
-    /// At most this many actors per message (default 65,536).
+    /// At most this many actors per message (default 65,536; at least 1).
     pub fn max_actors(mut self, n: u32) -> Options {
         self.max_actors = Some(n);
         self
     }
 
-    /// At most this many bytes per message (default 256 MiB).
+    /// At most this many bytes per message (default 256 MiB; at least 64).
     pub fn max_message_bytes(mut self, n: u64) -> Options {
         self.max_message_bytes = Some(n);
         self
@@ -118,9 +91,20 @@ impl Options {
         Log::open_memory_with(self)
     }
 
-    /// Opens the SQLite log at `path` with these options.
+    /// Opens the SQLite log at `path` with these options and the SQLite
+    /// store's defaults (see [`Log::open_sqlite`]).
     pub fn open_sqlite(&self, path: impl AsRef<Path>) -> Result<Log, Error> {
-        Log::open_sqlite_with(path, self)
+        Log::open_sqlite_with(path, self, &SqliteOptions::default())
+    }
+
+    /// Opens the SQLite log at `path` with these options and the SQLite
+    /// store's `sqlite` options (see [`Log::open_sqlite_with`]).
+    pub fn open_sqlite_with(
+        &self,
+        path: impl AsRef<Path>,
+        sqlite: &SqliteOptions,
+    ) -> Result<Log, Error> {
+        Log::open_sqlite_with(path, self, sqlite)
     }
 
     /// Opens the log kept in database `db` of the Rust storage adapter
@@ -129,21 +113,12 @@ impl Options {
         Log::open_kv_with(adapter, db, self)
     }
 
-    /// The C options, and the log name they point into (keep it alive).
-    fn to_raw(&self) -> Result<(sys::weft_log_options, Option<CString>), Error> {
+    /// The C options.
+    fn to_raw(&self) -> sys::weft_log_options {
         let mut raw = raw::library_defaults(sys::weft_log_options_init);
         if let Some(actor) = self.actor {
             raw.has_actor = 1;
             raw.actor = actor.into();
-        }
-        if let Some(on) = self.synchronous_full {
-            raw.synchronous_full = on.into();
-        }
-        if let Some(ms) = self.busy_timeout_ms {
-            raw.busy_timeout_ms = ms;
-        }
-        if let Some(create) = self.create {
-            raw.create = create.into();
         }
         if let Some(n) = self.auto_seal_ops {
             raw.auto_seal_ops = n;
@@ -163,12 +138,99 @@ impl Options {
         if let Some(n) = self.max_message_bytes {
             raw.max_message_bytes = n;
         }
-        let name = match &self.log_name {
-            None => None,
-            Some(name) => Some(CString::new(name.as_str()).map_err(|_| {
-                Error::new(Code::InvalidArgument, format!("log name {name:?} contains a NUL byte"))
-            })?),
-        };
+        raw
+    }
+}
+
+/// Options of the SQLite store, mirroring `weft_sqlite_options`: which log
+/// of the file, how the file is opened and written. Every setting left
+/// alone keeps the library's default. Settings that apply to every store
+/// (the writer id, limits) are in [`Options`].
+///
+/// ```no_run
+/// # fn main() -> Result<(), weft::Error> {
+/// use weft::{Options, SqliteOptions};
+///
+/// let log = SqliteOptions::new().synchronous_full(true).log_name("session-42").open("agent.db")?;
+///
+/// // Both kinds of options; and an existing log only, opened without writing.
+/// let sqlite = SqliteOptions::new().create(false).busy_timeout_ms(100);
+/// let other = Options::new().max_ops(4096).open_sqlite_with("agent.db", &sqlite)?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SqliteOptions {
+    synchronous_full: Option<bool>,
+    busy_timeout_ms: Option<u32>,
+    create: Option<bool>,
+    special_names: Option<bool>,
+    log_name: Option<String>,
+}
+
+impl SqliteOptions {
+    /// The library's defaults.
+    pub fn new() -> SqliteOptions {
+        SqliteOptions::default()
+    }
+
+    /// `synchronous=FULL`: a successful write survives power loss, not only
+    /// a crash of the process (default off).
+    pub fn synchronous_full(mut self, on: bool) -> SqliteOptions {
+        self.synchronous_full = Some(on);
+        self
+    }
+
+    /// How long to wait for another writer's lock before `Busy` (default
+    /// 5000 ms).
+    pub fn busy_timeout_ms(mut self, ms: u32) -> SqliteOptions {
+        self.busy_timeout_ms = Some(ms);
+        self
+    }
+
+    /// Create the file and the log if missing (default true). With false,
+    /// opening never writes, and a missing or empty file, or a missing log,
+    /// is `NotFound`.
+    pub fn create(mut self, create: bool) -> SqliteOptions {
+        self.create = Some(create);
+        self
+    }
+
+    /// Let the path be SQLite's `":memory:"` or a `"file:"` URI (default
+    /// false: such paths are `InvalidArgument`, so that a file name can
+    /// never be read as one).
+    pub fn special_names(mut self, on: bool) -> SqliteOptions {
+        self.special_names = Some(on);
+        self
+    }
+
+    /// The log within the file (default `"main"`): one file may hold several.
+    pub fn log_name(mut self, name: impl Into<String>) -> SqliteOptions {
+        self.log_name = Some(name.into());
+        self
+    }
+
+    /// Opens the SQLite log at `path` with these options and the default
+    /// [`Options`] (see [`Log::open_sqlite_with`]).
+    pub fn open(&self, path: impl AsRef<Path>) -> Result<Log, Error> {
+        Log::open_sqlite_with(path, &Options::default(), self)
+    }
+
+    /// The C options, and the log name they point into (keep it alive).
+    fn to_raw(&self) -> Result<(sys::weft_sqlite_options, Option<CString>), Error> {
+        let mut raw = raw::library_defaults(sys::weft_sqlite_options_init);
+        if let Some(on) = self.synchronous_full {
+            raw.synchronous_full = on.into();
+        }
+        if let Some(ms) = self.busy_timeout_ms {
+            raw.busy_timeout_ms = ms;
+        }
+        if let Some(create) = self.create {
+            raw.create = create.into();
+        }
+        if let Some(on) = self.special_names {
+            raw.special_names = on.into();
+        }
+        let name = self.log_name.as_deref().map(|n| raw::c_string("log name", n)).transpose()?;
         if let Some(name) = &name {
             raw.log_name = name.as_ptr();
         }
@@ -217,25 +279,40 @@ impl Log {
     /// Opens a new, empty in-memory log.
     pub fn open_memory_with(options: &Options) -> Result<Log, Error> {
         crate::check_version()?;
-        let (opts, _name) = options.to_raw()?;
+        let opts = options.to_raw();
         let mut out = ptr::null_mut();
-        // SAFETY: valid out pointer and options (the name outlives the call).
+        // SAFETY: valid out pointer and options.
         check(unsafe { sys::weft_log_open_memory(&mut out, &opts) })?;
         Ok(Log::from_raw(out, None))
     }
 
     /// Opens (creating it if missing) the log `"main"` of the SQLite database
-    /// at `path`, with the default options.
+    /// file at `path`, with the default options.
     ///
-    /// Errors: `InvalidArgument` (a path that is not UTF-8 or holds a NUL
-    /// byte, a database of another application), `NotFound`, `Corrupt`,
-    /// `UnsupportedVersion`, `IoError`, `Busy`.
+    /// A file copied (`cp`) or restored from another replica appends under
+    /// a fresh writer id: a `<path>-weft` fence file beside the database
+    /// tells the copy from the original (docs/storage.md, "Copies and
+    /// restores").
+    ///
+    /// Errors: `InvalidArgument` (an empty path, a path that is not UTF-8 or
+    /// holds a NUL byte, `":memory:"` or a `"file:"` URI without
+    /// [`SqliteOptions::special_names`], a database of another
+    /// application), `NotFound` (without [`SqliteOptions::create`]: a
+    /// missing or empty file), `Corrupt`, `UnsupportedVersion`, `Conflict`
+    /// (an explicit [`Options::actor`] minted past what a copied file
+    /// holds), `IoError`, `Busy`.
     pub fn open_sqlite(path: impl AsRef<Path>) -> Result<Log, Error> {
-        Log::open_sqlite_with(path, &Options::default())
+        Log::open_sqlite_with(path, &Options::default(), &SqliteOptions::default())
     }
 
-    /// Opens the log `options.log_name` of the SQLite database at `path`.
-    pub fn open_sqlite_with(path: impl AsRef<Path>, options: &Options) -> Result<Log, Error> {
+    /// Opens the log [`SqliteOptions::log_name`] of the SQLite database file
+    /// at `path`, with the log's `options` and the SQLite store's `sqlite`
+    /// options (`weft_log_open_sqlite`). Errors: as [`Log::open_sqlite`].
+    pub fn open_sqlite_with(
+        path: impl AsRef<Path>,
+        options: &Options,
+        sqlite: &SqliteOptions,
+    ) -> Result<Log, Error> {
         crate::check_version()?;
         let path = path.as_ref();
         let c_path = path.to_str().and_then(|p| CString::new(p).ok()).ok_or_else(|| {
@@ -244,10 +321,14 @@ impl Log {
                 format!("path {} is not UTF-8 without NUL bytes", path.display()),
             )
         })?;
-        let (opts, _name) = options.to_raw()?;
+        let opts = options.to_raw();
+        let (sqlite_opts, _name) = sqlite.to_raw()?;
         let mut out = ptr::null_mut();
-        // SAFETY: valid out pointer, NUL-terminated path, options.
-        check(unsafe { sys::weft_log_open_sqlite(&mut out, c_path.as_ptr(), &opts) })?;
+        // SAFETY: valid out pointer, NUL-terminated path, both options (the
+        // log name outlives the call).
+        check(unsafe {
+            sys::weft_log_open_sqlite(&mut out, c_path.as_ptr(), &opts, &sqlite_opts)
+        })?;
         Ok(Log::from_raw(out, None))
     }
 
@@ -260,21 +341,22 @@ impl Log {
     /// Dropping every log of a database and opening another is a reopen:
     /// it finds every committed op, the writer id and the epoch.
     ///
-    /// Errors: the error code of a failing adapter call (its message added
-    /// to weft's), `Internal` if it panicked, `Corrupt` (stored records that
-    /// do not parse), `InvalidArgument`, `UnsupportedVersion`.
+    /// Errors: the error code of a failing adapter call, with its message
+    /// (`"kv adapter: connect: <message>"`), `Internal` if it panicked,
+    /// `Corrupt` (stored records that do not parse), `InvalidArgument`,
+    /// `UnsupportedVersion`.
     pub fn open_kv<S: KvStore>(adapter: Arc<S>, db: Arc<S::Database>) -> Result<Log, Error> {
         Log::open_kv_with(adapter, db, &Options::default())
     }
 
-    /// Like [`Log::open_kv`], with options (the SQLite ones do not apply).
+    /// Like [`Log::open_kv`], with options.
     pub fn open_kv_with<S: KvStore>(
         adapter: Arc<S>,
         db: Arc<S::Database>,
         options: &Options,
     ) -> Result<Log, Error> {
         crate::check_version()?;
-        let (opts, _name) = options.to_raw()?;
+        let opts = options.to_raw();
         let keep = KvKeep::new(adapter, db);
         let (table, db) = keep.raw();
         let mut out = ptr::null_mut();
@@ -298,11 +380,14 @@ impl Log {
         self.keep.clone()
     }
 
-    /// The writer id this log appends as.
+    /// The writer id this log appends as. It can change: a log whose store
+    /// is a copy or a restore of another replica's (found at open, or when
+    /// a peer or a merged log holds more of the writer than this log does)
+    /// appends under a fresh one from then on.
     pub fn actor(&self) -> Actor {
         let mut out = sys::weft_actor::default();
         // SAFETY: valid handle and out pointer.
-        expect_ok(unsafe { sys::weft_log_actor(self.ptr(), &mut out) }, "weft_log_actor");
+        expect_ok(unsafe { sys::weft_log_actor(&mut out, self.ptr()) }, "weft_log_actor");
         out.into()
     }
 
@@ -310,7 +395,7 @@ impl Log {
     pub fn cursor(&self) -> u64 {
         let mut out = 0;
         // SAFETY: valid handle and out pointer.
-        expect_ok(unsafe { sys::weft_log_cursor(self.ptr(), &mut out) }, "weft_log_cursor");
+        expect_ok(unsafe { sys::weft_log_cursor(&mut out, self.ptr()) }, "weft_log_cursor");
         out
     }
 
@@ -318,7 +403,7 @@ impl Log {
     pub fn epoch(&self) -> u32 {
         let mut out = 0;
         // SAFETY: valid handle and out pointer.
-        expect_ok(unsafe { sys::weft_log_epoch(self.ptr(), &mut out) }, "weft_log_epoch");
+        expect_ok(unsafe { sys::weft_log_epoch(&mut out, self.ptr()) }, "weft_log_epoch");
         out
     }
 
@@ -333,18 +418,21 @@ impl Log {
 
     /// Appends one op with `payload` and `kind`, on the log's heads, stamped
     /// with the wall clock, in its own transaction.
+    /// Errors: `InvalidArgument` (a payload over the limit), `Conflict` (an
+    /// explicit [`Options::actor`] this store was copied or restored
+    /// under), or a store error.
     pub fn append(&self, payload: &[u8], kind: u32) -> Result<OpId, Error> {
         let mut out = sys::weft_op_id::default();
-        // SAFETY: valid handle, input slice and out pointer.
+        // SAFETY: valid out pointer, handle and input slice.
         check(unsafe {
-            sys::weft_log_append(self.ptr(), payload.as_ptr(), payload.len(), kind, &mut out)
+            sys::weft_log_append(&mut out, self.ptr(), payload.as_ptr(), payload.len(), kind)
         })?;
         Ok(out.into())
     }
 
     /// Appends one op with every field explicit (dependencies, timestamp).
     /// Errors: `InvalidArgument`, `MissingDependency` (an explicit dependency
-    /// is not in the log), or a store error.
+    /// is not in the log), `Conflict` (as [`Log::append`]), or a store error.
     pub fn append_with(&self, request: &AppendRequest<'_>) -> Result<OpId, Error> {
         let ids = self.append_many(std::slice::from_ref(request))?;
         Ok(ids[0])
@@ -376,13 +464,13 @@ impl Log {
             })
             .collect();
         let mut out = vec![sys::weft_op_id::default(); requests.len()];
-        // SAFETY: `count` requests and room for `count` ids.
+        // SAFETY: room for `count` ids, and `count` requests.
         check(unsafe {
             sys::weft_log_append_many(
+                out.as_mut_ptr(),
                 self.ptr(),
                 raw_requests.as_ptr(),
                 raw_requests.len(),
-                out.as_mut_ptr(),
             )
         })?;
         Ok(out.into_iter().map(OpId::from).collect())
@@ -422,8 +510,8 @@ impl Log {
     /// server that encodes every ack back to its peer.
     pub fn apply_with_refusal(&self, batch: &[u8]) -> Result<Ack, Error> {
         let mut out = ptr::null_mut();
-        // SAFETY: valid handle, input slice and out pointer.
-        check(unsafe { sys::weft_log_apply(self.ptr(), batch.as_ptr(), batch.len(), &mut out) })?;
+        // SAFETY: valid out pointer, handle and input slice.
+        check(unsafe { sys::weft_log_apply(&mut out, self.ptr(), batch.as_ptr(), batch.len()) })?;
         Ack::from_raw(out)
     }
 
@@ -432,8 +520,8 @@ impl Log {
     /// reference to the log: it may outlive this `Log`.
     pub fn read(&self, from: u64, max: u64) -> Result<OpIter, Error> {
         let mut out = ptr::null_mut();
-        // SAFETY: valid handle and out pointer.
-        check(unsafe { sys::weft_log_read(self.ptr(), from, max, &mut out) })?;
+        // SAFETY: valid out pointer and handle.
+        check(unsafe { sys::weft_log_read(&mut out, self.ptr(), from, max) })?;
         Ok(OpIter {
             raw: NonNull::new(out).expect("weft returned WEFT_OK and a NULL iterator"),
             done: false,
@@ -446,8 +534,8 @@ impl Log {
     pub fn get(&self, id: &OpId) -> Result<Option<Op>, Error> {
         let raw_id = sys::weft_op_id::from(*id);
         let mut out = ptr::null_mut();
-        // SAFETY: valid handle, id and out pointer.
-        match check(unsafe { sys::weft_log_get(self.ptr(), &raw_id, &mut out) }) {
+        // SAFETY: valid out pointer, handle and id.
+        match check(unsafe { sys::weft_log_get(&mut out, self.ptr(), &raw_id) }) {
             Ok(()) => {}
             Err(e) if e.code == Code::NotFound => return Ok(None),
             Err(e) => return Err(e),
@@ -456,7 +544,7 @@ impl Log {
         // SAFETY: `out` is ours: its view is valid until weft_op_free, and
         // is copied before.
         unsafe {
-            let status = sys::weft_op_get_view(out, &mut view);
+            let status = sys::weft_op_get_view(&mut view, out);
             let op = (status == sys::WEFT_OK).then(|| raw::op_from_view(&view));
             let result = check(status);
             sys::weft_op_free(out);
@@ -468,7 +556,7 @@ impl Log {
     /// The log's heads (ops nothing else depends on), sorted.
     pub fn heads(&self) -> Result<Vec<OpId>, Error> {
         // SAFETY: valid handle; `read_ids` passes a buffer of `cap` ids.
-        raw::read_ids(|out, cap, len| unsafe { sys::weft_log_heads(self.ptr(), out, cap, len) })
+        raw::read_ids(|out, cap, len| unsafe { sys::weft_log_heads(out, cap, len, self.ptr()) })
     }
 
     /// The ids of every op in canonical order (lamport, actor, counter):
@@ -476,7 +564,7 @@ impl Log {
     pub fn canonical_order(&self) -> Result<Vec<OpId>, Error> {
         // SAFETY: valid handle; `read_ids` passes a buffer of `cap` ids.
         raw::read_ids(|out, cap, len| unsafe {
-            sys::weft_log_canonical_order(self.ptr(), out, cap, len)
+            sys::weft_log_canonical_order(out, cap, len, self.ptr())
         })
     }
 
@@ -484,7 +572,7 @@ impl Log {
     pub fn version_vector(&self) -> Result<Vec<u8>, Error> {
         let mut out = sys::weft_buf::default();
         // SAFETY: valid handle and out pointer.
-        check(unsafe { sys::weft_log_version_vector(self.ptr(), &mut out) })?;
+        check(unsafe { sys::weft_log_version_vector(&mut out, self.ptr()) })?;
         Ok(raw::take_buf(out))
     }
 
@@ -507,15 +595,15 @@ impl Log {
         epoch: u32,
     ) -> Result<Vec<Vec<u8>>, Error> {
         let mut out = ptr::null_mut();
-        // SAFETY: valid handle, input slice and out pointer.
+        // SAFETY: valid out pointer, handle and input slice.
         check(unsafe {
             sys::weft_log_diff(
+                &mut out,
                 self.ptr(),
                 vv.as_ptr(),
                 vv.len(),
                 max_ops_per_batch,
                 epoch,
-                &mut out,
             )
         })?;
         let mut batches = Vec::new();
@@ -525,7 +613,7 @@ impl Log {
         unsafe {
             for i in 0..sys::weft_bufs_count(out) {
                 let (mut data, mut len) = (ptr::null(), 0);
-                result = check(sys::weft_bufs_at(out, i, &mut data, &mut len));
+                result = check(sys::weft_bufs_at(&mut data, &mut len, out, i));
                 if result.is_err() {
                     break;
                 }
@@ -537,13 +625,17 @@ impl Log {
     }
 
     /// Merges `other` into this log, in process: applies other's diff since
-    /// this log's version vector. Returns the number of ops applied.
+    /// this log's version vector. Returns the number of ops applied. If
+    /// `other` holds more of this log's writer than this log does, this log
+    /// is a copy or a restore: it appends under a fresh writer from then on
+    /// (see [`Log::actor`]).
     /// Errors: the first failing apply's (a batch refused as a whole
     /// included), or a store error.
     pub fn merge(&self, other: &Log) -> Result<u64, Error> {
         let mut applied = 0;
-        // SAFETY: two valid handles (possibly the same) and an out pointer.
-        check(unsafe { sys::weft_log_merge(self.ptr(), other.ptr(), &mut applied) })?;
+        // SAFETY: an out pointer and two valid handles (possibly the same;
+        // `other` is only read).
+        check(unsafe { sys::weft_log_merge(&mut applied, self.ptr(), other.ptr()) })?;
         Ok(applied)
     }
 
@@ -551,7 +643,7 @@ impl Log {
     pub fn digest(&self) -> Result<Digest, Error> {
         let mut out = sys::weft_hash::default();
         // SAFETY: valid handle and out pointer.
-        check(unsafe { sys::weft_log_digest(self.ptr(), &mut out) })?;
+        check(unsafe { sys::weft_log_digest(&mut out, self.ptr()) })?;
         Ok(out.bytes)
     }
 
@@ -569,9 +661,10 @@ impl Log {
         let raw_actor = sys::weft_actor::from(*actor);
         let expected = expected_digest.map(|d| sys::weft_hash { bytes: *d });
         let mut out = sys::weft_seal::default();
-        // SAFETY: valid handle and pointers (the expected digest or NULL).
+        // SAFETY: valid out pointer, handle and pointers (the expected
+        // digest or NULL).
         check(unsafe {
-            sys::weft_log_seal(self.ptr(), &raw_actor, last, opt_ptr(&expected), &mut out)
+            sys::weft_log_seal(&mut out, self.ptr(), &raw_actor, last, opt_ptr(&expected))
         })?;
         Ok(out.into())
     }
@@ -582,7 +675,7 @@ impl Log {
         let raw_actor = sys::weft_actor::from(*actor);
         let mut out = sys::weft_buf::default();
         // SAFETY: valid handle and pointers.
-        check(unsafe { sys::weft_log_chunk_get(self.ptr(), &raw_actor, index, &mut out) })?;
+        check(unsafe { sys::weft_log_chunk_get(&mut out, self.ptr(), &raw_actor, index) })?;
         Ok(raw::take_buf(out))
     }
 
@@ -596,26 +689,29 @@ impl Log {
     pub fn chunk_put(&self, bytes: &[u8], expected_digest: Option<&Digest>) -> Result<Seal, Error> {
         let expected = expected_digest.map(|d| sys::weft_hash { bytes: *d });
         let mut out = sys::weft_seal::default();
-        // SAFETY: valid handle, input slice and pointers.
+        // SAFETY: valid out pointer, handle, input slice and pointer (the
+        // expected digest or NULL).
         check(unsafe {
             sys::weft_log_chunk_put(
+                &mut out,
                 self.ptr(),
                 bytes.as_ptr(),
                 bytes.len(),
                 opt_ptr(&expected),
-                &mut out,
             )
         })?;
         Ok(out.into())
     }
 
-    /// Verifies the whole log: every op against its hash, every chunk
-    /// against its digest and chain.
-    /// Errors: `Corrupt` naming the first bad op or chunk, or a store error.
+    /// Verifies the whole log, reading only: every op against its hash, the
+    /// cursor and each writer's stored state against the ops, cursor order
+    /// against every dependency, every chunk against its digest and chain.
+    /// Errors: `Corrupt` naming the first bad op, writer or chunk, or a
+    /// store error.
     pub fn verify(&self) -> Result<VerifyReport, Error> {
         let mut report = VerifyReport::default();
-        // SAFETY: valid handle and out pointers.
-        check(unsafe { sys::weft_log_verify(self.ptr(), &mut report.ops, &mut report.chunks) })?;
+        // SAFETY: valid out pointers and handle.
+        check(unsafe { sys::weft_log_verify(&mut report.ops, &mut report.chunks, self.ptr()) })?;
         Ok(report)
     }
 }
@@ -669,7 +765,7 @@ impl Iterator for OpIter {
         let mut has_op = 0;
         // SAFETY: valid handle and out pointers; the view stays valid until
         // the next weft_iter_next, and is copied before.
-        let status = unsafe { sys::weft_iter_next(self.raw.as_ptr(), &mut view, &mut has_op) };
+        let status = unsafe { sys::weft_iter_next(&mut view, &mut has_op, self.raw.as_ptr()) };
         if let Err(e) = check(status) {
             self.done = true;
             return Some(Err(e));

@@ -21,11 +21,13 @@ pub(crate) unsafe fn slice<'a, T>(ptr: *const T, len: usize) -> &'a [T] {
     }
 }
 
-/// A versioned input struct (`weft_log_options`, `weft_append_request`,
-/// `weft_op_fields`, `weft_session_options`) holding the loaded library's defaults, with
+/// A versioned input struct (`weft_log_options`, `weft_sqlite_options`,
+/// `weft_append_request`, `weft_op_fields`, `weft_session_options`,
+/// `weft_kv_store`) holding the loaded library's defaults, with
 /// `struct_size` set to the size weft-sys declares. The `_init` functions
 /// write exactly the size they are given, so a newer library never writes
-/// past our struct; it accepts any size from the 0.1 layout up to its own.
+/// past our struct; it accepts any size from the struct's first layout up
+/// to its own.
 pub(crate) fn library_defaults<T: Copy + Default>(
     init: unsafe extern "C" fn(*mut T, usize) -> i32,
 ) -> T {
@@ -109,10 +111,14 @@ mod tests {
     fn library_defaults_keep_our_size_and_the_library_values() {
         let o = library_defaults(sys::weft_log_options_init);
         assert_eq!(o.struct_size as usize, size_of::<sys::weft_log_options>());
-        assert_eq!((o.busy_timeout_ms, o.create, o.auto_seal_ops), (5000, 1, u64::MAX));
+        assert_eq!((o.has_actor, o.auto_seal_ops), (0, u64::MAX));
         assert_eq!((o.max_ops, o.max_deps_per_op, o.max_actors), (1 << 20, 1024, 65536));
         assert_eq!((o.max_payload_bytes, o.max_message_bytes), (16 << 20, 256 << 20));
-        assert!(o.log_name.is_null());
+        let q = library_defaults(sys::weft_sqlite_options_init);
+        assert_eq!(q.struct_size as usize, size_of::<sys::weft_sqlite_options>());
+        assert_eq!((q.synchronous_full, q.busy_timeout_ms, q.create), (0, 5000, 1));
+        assert_eq!(q.special_names, 0);
+        assert!(q.log_name.is_null());
         let r = library_defaults(sys::weft_append_request_init);
         assert_eq!(r.struct_size as usize, size_of::<sys::weft_append_request>());
         assert_eq!((r.has_deps, r.has_timestamp, r.payload_len), (0, 0, 0));

@@ -341,7 +341,7 @@ impl Session {
         // out pointer.
         check(
             options
-                .with_raw(|opts| unsafe { sys::weft_session_connect(log.ptr(), opts, &mut out) })?,
+                .with_raw(|opts| unsafe { sys::weft_session_connect(&mut out, log.ptr(), opts) })?,
         )?;
         Ok(Session::from_raw(out, log.keep()))
     }
@@ -363,7 +363,7 @@ impl Session {
         // SAFETY: as in connect_with.
         check(
             options
-                .with_raw(|opts| unsafe { sys::weft_session_accept(log.ptr(), opts, &mut out) })?,
+                .with_raw(|opts| unsafe { sys::weft_session_accept(&mut out, log.ptr(), opts) })?,
         )?;
         Ok(Session::from_raw(out, log.keep()))
     }
@@ -384,7 +384,7 @@ impl Session {
         let mut has_message = 0;
         // SAFETY: valid handle and out pointers.
         let status = unsafe {
-            sys::weft_session_next_message(self.raw.as_ptr(), &mut out, &mut has_message)
+            sys::weft_session_next_message(&mut out, &mut has_message, self.raw.as_ptr())
         };
         expect_ok(status, "weft_session_next_message");
         (has_message != 0).then(|| raw::take_buf(out))
@@ -426,7 +426,7 @@ impl Session {
         // SAFETY: valid handle and out pointers; the message is copied
         // before the next call on this session.
         let status =
-            unsafe { sys::weft_session_get_info(self.raw.as_ptr(), &mut out, &mut message) };
+            unsafe { sys::weft_session_get_info(&mut out, &mut message, self.raw.as_ptr()) };
         expect_ok(status, "weft_session_get_info");
         let error = (out.error_code != sys::WEFT_OK).then(|| {
             let text = if message.is_null() {
@@ -528,7 +528,7 @@ impl Log {
         let name = raw::c_string("peer name", peer)?;
         let mut out = sys::weft_peer_state::default();
         // SAFETY: valid handle, NUL-terminated name and out pointer.
-        check(unsafe { sys::weft_log_peer(self.ptr(), name.as_ptr(), &mut out) })?;
+        check(unsafe { sys::weft_log_peer(&mut out, self.ptr(), name.as_ptr()) })?;
         Ok(out.into())
     }
 
@@ -545,7 +545,7 @@ impl Log {
         let mut stored = sys::weft_peer_state::default();
         // SAFETY: valid handle, NUL-terminated name, state and out pointer.
         check(unsafe {
-            sys::weft_log_record_peer(self.ptr(), name.as_ptr(), &raw_state, &mut stored)
+            sys::weft_log_record_peer(&mut stored, self.ptr(), name.as_ptr(), &raw_state)
         })?;
         Ok(stored.into())
     }

@@ -92,9 +92,9 @@ pub fn issue_token(
     crate::check_version()?;
     let id = raw::c_string("log id", log_id)?;
     let mut out = sys::weft_buf::default();
-    // SAFETY: 32 readable bytes, a NUL-terminated string, an out buffer.
+    // SAFETY: an out buffer, 32 readable bytes, a NUL-terminated string.
     check(unsafe {
-        sys::weft_token_issue(secret.as_ptr(), id.as_ptr(), epoch, scope.raw(), &mut out)
+        sys::weft_token_issue(&mut out, secret.as_ptr(), id.as_ptr(), epoch, scope.raw())
     })?;
     Ok(raw::take_buf(out))
 }
@@ -118,17 +118,17 @@ pub fn verify_token(
     crate::check_version()?;
     let id = raw::c_string("log id", log_id)?;
     let mut out = sys::weft_grant::default();
-    // SAFETY: 32 readable bytes, a NUL-terminated string, an input slice and
-    // an out pointer.
+    // SAFETY: an out pointer, 32 readable bytes, a NUL-terminated string
+    // and an input slice.
     check(unsafe {
         sys::weft_token_verify(
+            &mut out,
             secret.as_ptr(),
             id.as_ptr(),
             current_epoch,
             token.as_ptr(),
             token.len(),
             required.raw(),
-            &mut out,
         )
     })?;
     Ok(Grant { epoch: out.epoch, scope: Scope::from_raw(out.scope) })

@@ -9,7 +9,7 @@ use std::thread;
 use common::actor;
 use weft::{
     Ack, AppendRequest, Batch, BatchBuilder, BatchHeader, Chunk, Code, Log, Op, OpFields, OpId,
-    OpIter, Options, decode_batch,
+    OpIter, Options, SqliteOptions, decode_batch,
 };
 
 fn texts(log: &Log) -> Vec<String> {
@@ -316,39 +316,95 @@ fn seal_chunks_and_verify() {
     assert_eq!(reader.verify().unwrap().chunks, 2);
 }
 
+/// A fresh directory for one SQLite test.
+fn test_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("weft-rust-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 #[test]
 fn sqlite_logs_persist_and_take_options() {
-    let dir = std::env::temp_dir().join(format!("weft-rust-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = test_dir("sqlite");
     let path = dir.join("log.db");
-    let _ = std::fs::remove_file(&path);
 
-    let err = Options::new().create(false).open_sqlite(&path).unwrap_err();
+    // Without create, opening never writes: a missing file stays missing.
+    let err = SqliteOptions::new().create(false).open(&path).unwrap_err();
     assert_eq!(err.code, Code::NotFound, "{err}");
+    assert!(!path.exists(), "opening without create wrote {}", path.display());
 
-    let options = Options::new().actor(actor(3)).synchronous_full(true).busy_timeout_ms(1000);
+    let options = Options::new().actor(actor(3));
+    let sqlite = SqliteOptions::new().synchronous_full(true).busy_timeout_ms(1000);
     {
-        let log = options.open_sqlite(&path).unwrap();
+        let log = options.open_sqlite_with(&path, &sqlite).unwrap();
         log.append(b"kept", 1).unwrap();
         log.set_epoch(4).unwrap();
-        let other = options.clone().log_name("second").open_sqlite(&path).unwrap();
+        let second = sqlite.clone().log_name("second");
+        let other = Log::open_sqlite_with(&path, &options, &second).unwrap();
         other.append(b"elsewhere", 1).unwrap();
     }
     let log = Log::open_sqlite(&path).unwrap();
     assert_eq!(log.actor(), actor(3), "the actor stored with the log");
     assert_eq!(texts(&log), ["kept"]);
     assert_eq!(log.epoch(), 4, "the epoch is durable");
-    let second = Options::new().log_name("second").open_sqlite(&path).unwrap();
+    let second = SqliteOptions::new().log_name("second").open(&path).unwrap();
     assert_eq!(texts(&second), ["elsewhere"]);
+    // An existing log opens without create; a missing one in the file is NotFound.
+    let existing = SqliteOptions::new().create(false).open(&path).unwrap();
+    assert_eq!(texts(&existing), ["kept"]);
+    let err = SqliteOptions::new().create(false).log_name("third").open(&path).unwrap_err();
+    assert_eq!(err.code, Code::NotFound, "{err}");
 
-    let err = Options::new().log_name("a\0b").open_sqlite(&path).unwrap_err();
+    let err = SqliteOptions::new().log_name("a\0b").open(&path).unwrap_err();
     assert_eq!(err.code, Code::InvalidArgument);
     let not_a_db = dir.join("not-a-db");
     std::fs::write(&not_a_db, vec![0x42; 4096]).unwrap();
     let err = Log::open_sqlite(&not_a_db).unwrap_err();
     assert_eq!(err.code, Code::Corrupt, "{err}");
     assert!(err.message.contains("not-a-db"), "the message names the file: {err}");
-    drop((log, second));
+    drop((log, second, existing));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn sqlite_special_names_only_when_asked() {
+    for path in ["", ":memory:", "file:weft-test.db?mode=memory"] {
+        let err = Log::open_sqlite(path).unwrap_err();
+        assert_eq!(err.code, Code::InvalidArgument, "{path:?}: {err}");
+    }
+    let log = SqliteOptions::new().special_names(true).open(":memory:").unwrap();
+    log.append(b"in memory", 1).unwrap();
+    assert_eq!(texts(&log), ["in memory"]);
+}
+
+#[test]
+fn a_copied_sqlite_file_appends_under_a_new_writer() {
+    let dir = test_dir("copy");
+    let (path, copy) = (dir.join("log.db"), dir.join("copy.db"));
+    let writer = {
+        let log = Log::open_sqlite(&path).unwrap();
+        log.append(b"original", 1).unwrap();
+        log.actor()
+    };
+    std::fs::copy(&path, &copy).unwrap(); // the file, not its "-weft" fence
+    assert!(dir.join("log.db-weft").exists(), "the writer fence beside the database");
+
+    let copied = Log::open_sqlite(&copy).unwrap();
+    assert_eq!(texts(&copied), ["original"]);
+    assert_ne!(copied.actor(), writer, "a copy appends under a fresh writer");
+    let id = copied.append(b"from the copy", 1).unwrap();
+    assert_eq!((id.actor, id.counter), (copied.actor(), 1));
+    let original = Log::open_sqlite(&path).unwrap();
+    assert_eq!(original.actor(), writer, "the original keeps its writer");
+    assert_eq!(original.append(b"from the original", 1).unwrap().counter, 2);
+
+    // The two replicas converge: no op id minted twice.
+    original.merge(&copied).unwrap();
+    copied.merge(&original).unwrap();
+    assert_eq!(original.digest().unwrap(), copied.digest().unwrap());
+    assert_eq!(original.verify().unwrap().ops, 3);
+    drop((copied, original));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

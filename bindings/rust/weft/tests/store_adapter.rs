@@ -1,7 +1,8 @@
 //! A storage adapter written in Rust (an in-memory ordered key-value
 //! database: a BTreeMap, and a snapshot taken at begin) through the C ABI's
 //! key-value callback table: the conformance kit, a real log across
-//! reopens, adapter errors and panics surfacing as errors.
+//! reopens, adapter errors and panics surfacing as errors with their
+//! messages (`weft_error_set`).
 
 mod common;
 
@@ -411,13 +412,24 @@ fn adapter_errors_surface_with_their_codes_and_messages() {
     let e = log.append(b"two", 1).unwrap_err();
     assert_eq!(e.code, Code::Busy, "{e}");
     assert!(e.is_retryable());
-    assert!(e.message.contains("kv adapter: put returned 15"), "weft's message: {e}");
-    assert!(e.message.contains("disk is busy"), "the adapter's message: {e}");
+    assert!(e.message.contains("kv adapter: put: disk is busy"), "{e}");
+
+    // Through weft_error_set, the message crosses C as one line of text.
+    db.set_fault(Fault::PutFails(Error::new(Code::IoError, "two\nlines and a \0 byte")));
+    let e = log.append(b"two", 1).unwrap_err();
+    assert_eq!(e.code, Code::IoError, "{e}");
+    assert!(e.message.contains("kv adapter: put: two; lines and a \\0 byte"), "{e}");
 
     db.set_fault(Fault::PutFails(Error::new(Code::Unknown(1234), "")));
-    assert_eq!(log.append(b"two", 1).unwrap_err().code, Code::Unknown(1234), "unchanged");
+    let e = log.append(b"two", 1).unwrap_err();
+    assert_eq!(e.code, Code::Unknown(1234), "unchanged: {e}");
+    assert!(e.message.contains("kv adapter: put: UNKNOWN(1234)"), "{e}");
     db.set_fault(Fault::PutFails(Error::new(Code::Ok, "an error that says OK")));
-    assert_eq!(log.append(b"two", 1).unwrap_err().code, Code::Internal, "never OK");
+    let e = log.append(b"two", 1).unwrap_err();
+    assert_eq!(e.code, Code::Internal, "never OK: {e}");
+    assert!(e.message.contains("an error with code OK: an error that says OK"), "{e}");
+    db.set_fault(Fault::PutFails(Error::new(Code::Unknown(0), "zero in disguise")));
+    assert_eq!(log.append(b"two", 1).unwrap_err().code, Code::Internal, "never 0");
     assert_eq!(log.cursor(), 1, "the failed transactions were rolled back");
 
     db.set_fault(Fault::None);
@@ -432,6 +444,31 @@ fn adapter_errors_surface_with_their_codes_and_messages() {
 }
 
 #[test]
+fn a_failing_put_reaches_the_caller_with_its_message_and_code() {
+    let adapter = Arc::new(MemoryKv::default());
+    let db = Arc::new(adapter.create().unwrap());
+    let log = Log::open_kv(adapter, db.clone()).unwrap();
+    log.append(b"one", 1).unwrap();
+
+    db.set_fault(Fault::PutFails(Error::new(Code::IoError, "disk full at block 7")));
+    let e = log.append(b"two", 1).unwrap_err();
+    assert_eq!(e.code, Code::IoError, "the adapter's code: {e}");
+    assert!(e.message.contains("disk full at block 7"), "the adapter's message: {e}");
+    assert!(e.message.contains("kv adapter: put: "), "what weft was doing: {e}");
+    let shown = e.to_string();
+    assert!(shown.starts_with("IO_ERROR: ") && shown.contains("disk full at block 7"), "{shown}");
+    assert!(e.is_retryable(), "IO_ERROR is retryable");
+
+    // The message was for that failure only.
+    db.set_fault(Fault::None);
+    log.append(b"two", 1).unwrap();
+    let e = log.seal(&actor(9), 1, None).unwrap_err();
+    assert_eq!(e.code, Code::NotFound, "{e}");
+    assert!(!e.message.contains("disk full"), "{e}");
+    assert_eq!(log.cursor(), 2);
+}
+
+#[test]
 fn a_panicking_adapter_is_an_error_not_an_abort() {
     let adapter = Arc::new(MemoryKv::default());
     let db = Arc::new(adapter.create().unwrap());
@@ -441,7 +478,7 @@ fn a_panicking_adapter_is_an_error_not_an_abort() {
     db.set_fault(Fault::PutPanics);
     let e = log.append(b"two", 1).unwrap_err();
     assert_eq!(e.code, Code::Internal, "{e}");
-    assert!(e.message.contains("put panicked: put: injected panic"), "{e}");
+    assert!(e.message.contains("kv adapter: put: panicked: put: injected panic"), "{e}");
     assert_eq!(log.cursor(), 1);
     db.set_fault(Fault::None);
     log.append(b"two", 1).unwrap();
@@ -451,7 +488,7 @@ fn a_panicking_adapter_is_an_error_not_an_abort() {
     db.set_fault(Fault::ConnectPanics);
     let e = Log::open_kv(adapter.clone(), db.clone()).unwrap_err();
     assert_eq!(e.code, Code::Internal, "{e}");
-    assert!(e.message.contains("connect panicked"), "{e}");
+    assert!(e.message.contains("kv adapter: connect: panicked: connect: injected panic"), "{e}");
     db.set_fault(Fault::None);
     assert_eq!(Log::open_kv(adapter, db).unwrap().cursor(), 2, "nothing lost");
 
@@ -463,5 +500,6 @@ fn a_panicking_adapter_is_an_error_not_an_abort() {
     for result in &results {
         assert_eq!(result.outcome, Outcome::Fail, "{result}");
         assert!(result.diagnostic.contains("INTERNAL"), "{result}");
+        assert!(result.diagnostic.contains("create: panicked: create: injected panic"), "{result}");
     }
 }

@@ -42,7 +42,7 @@ public struct Ack: Sendable, Equatable {
         try checkLibraryVersion()
         var handle: OpaquePointer?
         try withBytes(bytes) { pointer, count in
-            try check(weft_ack_decode(pointer, count, &handle))
+            try check(weft_ack_decode(&handle, pointer, count))
         }
         self.init(taking: handle!)
     }
@@ -51,25 +51,25 @@ public struct Ack: Sendable, Equatable {
     init(taking handle: OpaquePointer) {
         storage = Storage(handle)
         var info = weft_ack_info()
-        mustSucceed(weft_ack_get_info(handle, &info), "weft_ack_get_info")
+        mustSucceed(weft_ack_get_info(&info, handle), "weft_ack_get_info")
         batchID = info.batch_id
         seq = info.seq
         status = WeftError.Code(rawValue: info.status)
         cursor = info.cursor
-        applied = (0..<info.applied).map { index in
+        applied = (0..<weft_ack_applied_count(handle)).map { index in
             var id = weft_op_id()
-            mustSucceed(weft_ack_get_applied(handle, index, &id), "weft_ack_get_applied")
+            mustSucceed(weft_ack_applied_at(&id, handle, index), "weft_ack_applied_at")
             return OpID(id)
         }
-        duplicates = (0..<info.duplicates).map { index in
+        duplicates = (0..<weft_ack_duplicate_count(handle)).map { index in
             var id = weft_op_id()
-            mustSucceed(weft_ack_get_duplicate(handle, index, &id), "weft_ack_get_duplicate")
+            mustSucceed(weft_ack_duplicate_at(&id, handle, index), "weft_ack_duplicate_at")
             return OpID(id)
         }
-        rejected = (0..<info.rejected).map { index in
+        rejected = (0..<weft_ack_rejected_count(handle)).map { index in
             var id = weft_op_id()
             var code: Int32 = 0
-            mustSucceed(weft_ack_get_rejected(handle, index, &id, &code), "weft_ack_get_rejected")
+            mustSucceed(weft_ack_rejected_at(&id, &code, handle, index), "weft_ack_rejected_at")
             return Rejection(id: OpID(id), code: WeftError.Code(rawValue: code))
         }
     }
@@ -77,7 +77,7 @@ public struct Ack: Sendable, Equatable {
     /// The ack's wire encoding (`weft_ack_encode`), to answer the peer.
     public func encoded() -> Data {
         var buf = weft_buf()
-        mustSucceed(weft_ack_encode(storage.handle, &buf), "weft_ack_encode")
+        mustSucceed(weft_ack_encode(&buf, storage.handle), "weft_ack_encode")
         return Data(taking: buf)
     }
 

@@ -1,4 +1,6 @@
 internal import CWeft
+// The batch builder is in weft/sys/weft_sys.h, the lower-stability surface.
+internal import CWeft.Sys
 public import Foundation
 
 /// A decoded and verified batch: the wire format's unit (`weft_batch`).
@@ -20,18 +22,18 @@ public struct Batch: Hashable, Sendable {
         try checkLibraryVersion()
         var handle: OpaquePointer?
         try withBytes(bytes) { pointer, count in
-            try check(weft_batch_decode(pointer, count, &handle))
+            try check(weft_batch_decode(&handle, pointer, count))
         }
         defer { weft_batch_free(handle) }
         var info = weft_batch_info()
-        mustSucceed(weft_batch_get_info(handle, &info), "weft_batch_get_info")
+        mustSucceed(weft_batch_get_info(&info, handle), "weft_batch_get_info")
         batchID = info.batch_id
         seq = info.seq
         expectedCursor = info.has_expected_cursor != 0 ? info.expected_cursor : nil
         epoch = info.epoch
-        ops = (0..<info.op_count).map { index in
+        ops = (0..<weft_batch_op_count(handle)).map { index in
             var view = weft_op_view()
-            mustSucceed(weft_batch_get_op(handle, index, &view), "weft_batch_get_op")
+            mustSucceed(weft_batch_op_at(&view, handle, index), "weft_batch_op_at")
             return Op(view)
         }
     }
@@ -52,15 +54,15 @@ public struct Chunk: Hashable, Sendable {
         try checkLibraryVersion()
         var handle: OpaquePointer?
         try withBytes(bytes) { pointer, count in
-            try check(weft_chunk_decode(pointer, count, &handle))
+            try check(weft_chunk_decode(&handle, pointer, count))
         }
         defer { weft_chunk_free(handle) }
-        var info = weft_chunk_info()
-        mustSucceed(weft_chunk_get_info(handle, &info), "weft_chunk_get_info")
-        seal = Seal(info.seal)
-        ops = (0..<info.op_count).map { index in
+        var cSeal = weft_seal()
+        mustSucceed(weft_chunk_get_seal(&cSeal, handle), "weft_chunk_get_seal")
+        seal = Seal(cSeal)
+        ops = (0..<weft_chunk_op_count(handle)).map { index in
             var view = weft_op_view()
-            mustSucceed(weft_chunk_get_op(handle, index, &view), "weft_chunk_get_op")
+            mustSucceed(weft_chunk_op_at(&view, handle, index), "weft_chunk_op_at")
             return Op(view)
         }
     }
@@ -79,9 +81,9 @@ public struct Chunk: Hashable, Sendable {
         var seal = weft_seal()
         try withBytes(bytes) { pointer, count in
             if expectedSeal != nil {
-                try check(weft_chunk_verify(pointer, count, &expectedSeal!, &seal))
+                try check(weft_chunk_verify(&seal, pointer, count, &expectedSeal!))
             } else {
-                try check(weft_chunk_verify(pointer, count, nil, &seal))
+                try check(weft_chunk_verify(&seal, pointer, count, nil))
             }
         }
         return Seal(seal)
@@ -92,6 +94,9 @@ public struct Chunk: Hashable, Sendable {
 /// (`weft_batch_builder`): tests and tools can craft any batch, hostile
 /// ones included; decoders and `Log.apply(_:)` judge. The builder can go on
 /// being used after `finish()`.
+///
+/// It wraps weft's lower-stability surface (weft/sys/weft_sys.h), which a
+/// minor release of libweft may change.
 ///
 /// Like the C builder, it is used by one thread at a time, so it is not
 /// `Sendable`.
@@ -163,7 +168,7 @@ public final class BatchBuilder {
     /// The encoded batch.
     public func finish() -> Data {
         var buf = weft_buf()
-        mustSucceed(weft_batch_builder_finish(handle, &buf), "weft_batch_builder_finish")
+        mustSucceed(weft_batch_builder_finish(&buf, handle), "weft_batch_builder_finish")
         return Data(taking: buf)
     }
 }

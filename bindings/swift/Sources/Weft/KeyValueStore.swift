@@ -1,4 +1,7 @@
 internal import CWeft
+// Key-value adapters and the conformance kit are in weft/sys/weft_sys.h,
+// the lower-stability surface.
+internal import CWeft.Sys
 
 /// A storage adapter written in Swift (`weft_kv_store`): one ordered
 /// key-value database with write transactions. weft keeps a log in it
@@ -7,6 +10,9 @@ internal import CWeft
 ///
 /// A log may call its store from any thread (one call at a time per
 /// connection), so a store is `Sendable`.
+///
+/// It wraps weft's lower-stability surface (weft/sys/weft_sys.h), which a
+/// minor release of libweft may change.
 public protocol KeyValueStore: AnyObject, Sendable {
     /// Whether two connections may be used from two threads at once. If
     /// false, weft never does so.
@@ -21,10 +27,17 @@ public protocol KeyValueStore: AnyObject, Sendable {
 /// always the same one). It is closed when weft releases it.
 ///
 /// Reads see committed data and, inside a transaction, the transaction's
-/// own writes. A method that throws a `WeftError` hands its code to weft
-/// (`busy` makes weft's caller retry, for instance); any other error
-/// becomes `ioError`. weft.h has no way to pass a callback's message on,
-/// so weft's caller sees only the code.
+/// own writes.
+///
+/// A method that throws fails the weft operation that called it, which
+/// weft rolls back. A thrown `WeftError` hands weft its code (`busy` makes
+/// weft's caller retry, for instance) and its `message`; any other error
+/// becomes `ioError` with the error's description
+/// (`String(describing:)`). weft's caller gets that code, and the message
+/// prefixed with what weft was doing: a `put` throwing
+/// `WeftError(code: .ioError, message: "disk full at block 7")` makes
+/// `log.append(_:)` throw `ioError` with the message
+/// `"kv adapter: put: disk full at block 7"` (`weft_error_set`).
 public protocol KeyValueConnection: AnyObject {
     /// Starts a write transaction: waits for, or throws `busy` on, another
     /// connection's.
@@ -106,16 +119,14 @@ public enum StoreConformance {
             // The kit calls `create` only during this call: the factory
             // outlives every use of its pointer.
             try withExtendedLifetime(factory) {
-                if let scenario {
-                    try check(weft_conformance_run(&table, scenario, &results))
-                } else {
-                    try check(weft_conformance_run(&table, nil, &results))
+                try withOptionalCText(scenario, name: "scenario") { only in
+                    try check(weft_conformance_run(&results, &table, only))
                 }
             }
             defer { weft_conformance_free(results) }
             return (0..<weft_conformance_count(results)).map { index in
                 var result = weft_conformance_result()
-                mustSucceed(weft_conformance_get(results, index, &result), "weft_conformance_get")
+                mustSucceed(weft_conformance_at(&result, results, index), "weft_conformance_at")
                 let outcome: Outcome = switch result.outcome {
                 case Int32(WEFT_CONFORMANCE_PASS.rawValue): .pass
                 case Int32(WEFT_CONFORMANCE_FAIL.rawValue): .fail
@@ -152,17 +163,32 @@ private final class FactoryBox {
     init(_ make: @escaping () throws -> any KeyValueStore) { self.make = make }
 }
 
-/// WEFT_OK, or the code a callback reports: a `WeftError`'s own (never
-/// OK), `ioError` for any other error.
+/// WEFT_OK, or the failure a callback reports: a `WeftError`'s own code
+/// (never OK) and message, `ioError` and the description of any other
+/// error. The message goes to weft with `weft_error_set` as the last thing
+/// before the return, on the thread weft called the callback on, so weft's
+/// caller finds it in `weft_last_error()` (and in the `WeftError` this
+/// binding throws there).
 private func callbackStatus(_ body: () throws -> Void) -> Int32 {
     do {
         try body()
         return 0
     } catch let error as WeftError {
-        return error.code == .ok ? WeftError.Code.internal.rawValue : error.code.rawValue
+        if error.code == .ok {
+            return callbackFailure(.internal, "a callback threw a WeftError with code OK: \(error.message)")
+        }
+        return callbackFailure(error.code, error.message.isEmpty ? error.code.name : error.message)
     } catch {
-        return WeftError.Code.ioError.rawValue
+        return callbackFailure(.ioError, String(describing: error))
     }
+}
+
+/// Describes a callback's failure to weft (`weft_error_set`) and returns
+/// its code, for the callback to return at once.
+private func callbackFailure(_ code: WeftError.Code, _ message: String) -> Int32 {
+    // C reads the message up to its first NUL: show one instead of cutting there.
+    let text = message.replacing("\0", with: "\\0")
+    return text.withCString { weft_error_set(code.rawValue, $0) }
 }
 
 private func connection(_ conn: UnsafeMutableRawPointer?) -> any KeyValueConnection {
@@ -193,7 +219,9 @@ private func kvTable(concurrent: Bool, factory: FactoryBox?) -> weft_kv_store {
     table.concurrent = concurrent ? 1 : 0
     table.user_data = factory.map { Unmanaged.passUnretained($0).toOpaque() }
     table.create = { db, userData in
-        guard let db, let userData else { return WeftError.Code.invalidArgument.rawValue }
+        guard let db, let userData else {
+            return callbackFailure(.invalidArgument, "create: no database pointer or no factory")
+        }
         let factory = Unmanaged<FactoryBox>.fromOpaque(userData).takeUnretainedValue()
         return callbackStatus {
             db.pointee = Unmanaged.passRetained(StoreBox(try factory.make())).toOpaque()
@@ -204,7 +232,9 @@ private func kvTable(concurrent: Bool, factory: FactoryBox?) -> weft_kv_store {
         Unmanaged<StoreBox>.fromOpaque(db).release()
     }
     table.connect = { db, conn, _ in
-        guard let db, let conn else { return WeftError.Code.invalidArgument.rawValue }
+        guard let db, let conn else {
+            return callbackFailure(.invalidArgument, "connect: no database or connection pointer")
+        }
         let store = Unmanaged<StoreBox>.fromOpaque(db).takeUnretainedValue().store
         return callbackStatus {
             conn.pointee = Unmanaged.passRetained(ConnectionBox(try store.connect())).toOpaque()

@@ -5,7 +5,7 @@ public import Foundation
 ///
 /// ```swift
 /// let laptop = try Log()
-/// let server = try Log(path: "/var/lib/app/session.db")
+/// let server = try Log(path: "/var/lib/app/session.db", sqlite: .init(synchronousFull: true))
 /// try laptop.append(Data("hello".utf8), kind: 1)
 /// for batch in try laptop.diff(since: server.versionVector()) {
 ///     try server.apply(batch)
@@ -15,7 +15,7 @@ public import Foundation
 ///
 /// A `Log` may be used from any thread: libweft serialises the calls.
 /// Its store is in memory (`Log(options:)`), a SQLite file
-/// (`Log(path:options:)`) or a storage adapter written in Swift
+/// (`Log(path:options:sqlite:)`) or a storage adapter written in Swift
 /// (`Log(store:options:)`, see `KeyValueStore`).
 /// Releasing the last reference closes the log once the iterators reading
 /// it are gone too.
@@ -28,8 +28,17 @@ public final class Log: @unchecked Sendable {
     let handle: OpaquePointer
     private let store: StoreBox?
 
-    /// The writer id this log appends as.
-    public let actor: ActorID
+    /// The writer id this log appends as now (`weft_log_actor`).
+    ///
+    /// It can change: a log whose store turns out to be a copy or a restore
+    /// of another replica's (found at open, or when a peer or a merged log
+    /// holds more of this writer than the log does) appends under a fresh
+    /// writer from then on. Read it when you need it; do not cache it.
+    public var actor: ActorID {
+        var actor = weft_actor()
+        mustSucceed(weft_log_actor(&actor, handle), "weft_log_actor")
+        return ActorID(actor)
+    }
 
     /// Opens a new, empty in-memory log.
     ///
@@ -42,18 +51,40 @@ public final class Log: @unchecked Sendable {
         self.init(handle: handle!)
     }
 
-    /// Opens the log `options.logName` in the SQLite database at `path`,
-    /// creating both if `options.create` (the default) is set.
+    /// Opens the log `sqlite.logName` in the SQLite database file at `path`
+    /// (`weft_log_open_sqlite`), creating the file and the log if
+    /// `sqlite.create` (the default) is set; without it, opening never
+    /// writes. A file copied or restored from another replica appends under
+    /// a fresh writer (see `actor`).
     ///
-    /// - Throws: `notFound` (missing and `create` is false), `corrupt` (not
-    ///   a database, or damaged), `unsupportedVersion` (a newer schema, or a
-    ///   mismatched libweft), `invalidArgument` (bad options, a database of
-    ///   another application), `ioError`, `busy`.
-    public convenience init(path: String, options: Options = Options()) throws {
+    /// ```swift
+    /// let log = try Log(path: "/var/lib/app/session.db",
+    ///                   sqlite: .init(synchronousFull: true, logName: "agent-42"))
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - path: the database file. An empty path, `":memory:"` and
+    ///     `"file:"` URIs are refused unless `sqlite.allowsSpecialNames`.
+    ///   - options: what every store takes (actor, limits, auto-seal).
+    ///   - sqlite: what only the SQLite store takes.
+    /// - Throws: `notFound` (missing or empty, and `create` is false),
+    ///   `corrupt` (not a database, or damaged), `unsupportedVersion` (a
+    ///   newer schema, an older one without `create`, or a mismatched
+    ///   libweft), `invalidArgument` (an empty path, a special name without
+    ///   `allowsSpecialNames`, a path or log name holding a NUL, bad
+    ///   options, a database of another application), `conflict`
+    ///   (`options.actor` minted past what this file holds: a copied or
+    ///   restored file), `ioError`, `busy`.
+    public convenience init(path: String, options: Options = Options(),
+                            sqlite: SQLiteOptions = SQLiteOptions()) throws {
         try checkLibraryVersion()
         var handle: OpaquePointer?
-        try options.withCValue { opts in
-            try check(weft_log_open_sqlite(&handle, path, opts))
+        try withCText(path, name: "path") { cPath in
+            try options.withCValue { opts in
+                try sqlite.withCValue { sqliteOpts in
+                    try check(weft_log_open_sqlite(&handle, cPath, opts, sqliteOpts))
+                }
+            }
         }
         self.init(handle: handle!)
     }
@@ -63,9 +94,6 @@ public final class Log: @unchecked Sendable {
     init(handle: OpaquePointer, keeping store: StoreBox? = nil) {
         self.handle = handle
         self.store = store
-        var actor = weft_actor()
-        mustSucceed(weft_log_actor(handle, &actor), "weft_log_actor")
-        self.actor = ActorID(actor)
     }
 
     deinit {
@@ -77,7 +105,7 @@ public final class Log: @unchecked Sendable {
     /// The number of ops applied: the last op's cursor.
     public var cursor: UInt64 {
         var cursor: UInt64 = 0
-        mustSucceed(weft_log_cursor(handle, &cursor), "weft_log_cursor")
+        mustSucceed(weft_log_cursor(&cursor, handle), "weft_log_cursor")
         return cursor
     }
 
@@ -85,7 +113,7 @@ public final class Log: @unchecked Sendable {
     /// whole (older: `staleEpoch`, newer: `permissionDenied`).
     public var epoch: UInt32 {
         var epoch: UInt32 = 0
-        mustSucceed(weft_log_epoch(handle, &epoch), "weft_log_epoch")
+        mustSucceed(weft_log_epoch(&epoch, handle), "weft_log_epoch")
         return epoch
     }
 
@@ -133,7 +161,7 @@ public final class Log: @unchecked Sendable {
         }
         var id = weft_op_id()
         try withBytes(payload) { bytes, count in
-            try check(weft_log_append(handle, bytes, count, kind, &id))
+            try check(weft_log_append(&id, handle, bytes, count, kind))
         }
         return OpID(id)
     }
@@ -182,7 +210,7 @@ public final class Log: @unchecked Sendable {
                     return c
                 }
                 var ids = [weft_op_id](repeating: weft_op_id(), count: cRequests.count)
-                try check(weft_log_append_many(handle, cRequests, cRequests.count, &ids))
+                try check(weft_log_append_many(&ids, handle, cRequests, cRequests.count))
                 return ids.map(OpID.init)
             }
         }
@@ -206,7 +234,7 @@ public final class Log: @unchecked Sendable {
     public func apply(_ batch: Data) throws -> Ack {
         var result: OpaquePointer?
         try withBytes(batch) { bytes, count in
-            try check(weft_log_apply(handle, bytes, count, &result))
+            try check(weft_log_apply(&result, handle, bytes, count))
         }
         let ack = Ack(taking: result!)
         guard ack.status == .ok else {
@@ -247,19 +275,19 @@ public final class Log: @unchecked Sendable {
     public func get(_ id: OpID) throws -> Op? {
         var cID = id.cValue
         var op: OpaquePointer?
-        let status = weft_log_get(handle, &cID, &op)
+        let status = weft_log_get(&op, handle, &cID)
         if WeftError.Code(rawValue: status) == .notFound { return nil }
         try check(status)
         defer { weft_op_free(op) }
         var view = weft_op_view()
-        mustSucceed(weft_op_get_view(op, &view), "weft_op_get_view")
+        mustSucceed(weft_op_get_view(&view, op), "weft_op_get_view")
         return Op(view)
     }
 
     /// The log's heads: the ops nothing else depends on, sorted.
     public func heads() -> [OpID] {
         do {
-            return try copyIDs { weft_log_heads(handle, $0, $1, $2) }
+            return try copyIDs { weft_log_heads($0, $1, $2, handle) }
         } catch {
             // Only INVALID_ARGUMENT is documented, for arguments never passed here.
             fatalError("weft_log_heads failed unexpectedly (\(error)); this is a bug in libweft or its Swift binding")
@@ -271,7 +299,7 @@ public final class Log: @unchecked Sendable {
     ///
     /// - Throws: a store error.
     public func canonicalOrder() throws -> [OpID] {
-        try copyIDs { weft_log_canonical_order(handle, $0, $1, $2) }
+        try copyIDs { weft_log_canonical_order($0, $1, $2, handle) }
     }
 
     /// The two-call pattern of `weft_log_heads`: another thread may add ids
@@ -295,7 +323,7 @@ public final class Log: @unchecked Sendable {
     /// `diff(since:)` for this log.
     public func versionVector() -> Data {
         var buf = weft_buf()
-        mustSucceed(weft_log_version_vector(handle, &buf), "weft_log_version_vector")
+        mustSucceed(weft_log_version_vector(&buf, handle), "weft_log_version_vector")
         return Data(taking: buf)
     }
 
@@ -318,26 +346,29 @@ public final class Log: @unchecked Sendable {
                      epoch: UInt32 = 0) throws -> [Data] {
         var bufs: OpaquePointer?
         try withBytes(versionVector) { bytes, count in
-            try check(weft_log_diff(handle, bytes, count, maxOpsPerBatch, epoch, &bufs))
+            try check(weft_log_diff(&bufs, handle, bytes, count, maxOpsPerBatch, epoch))
         }
         defer { weft_bufs_free(bufs) }
         return (0..<weft_bufs_count(bufs)).map { index in
             var bytes: UnsafePointer<UInt8>?
             var count = 0
-            mustSucceed(weft_bufs_at(bufs, index, &bytes, &count), "weft_bufs_at")
+            mustSucceed(weft_bufs_at(&bytes, &count, bufs, index), "weft_bufs_at")
             return bytes.map { Data(bytes: $0, count: count) } ?? Data()
         }
     }
 
     /// Merges `other` into this log in process: applies other's diff since
-    /// this log's version vector, stamped with this log's epoch.
+    /// this log's version vector, stamped with this log's epoch. `other` is
+    /// only read. If `other` holds more of this log's writer than this log
+    /// does, this log is a copy or a restore: it appends under a fresh
+    /// writer from then on (see `actor`).
     ///
     /// - Returns: the number of ops applied.
     /// - Throws: the first failing apply's error.
     @discardableResult
     public func merge(_ other: Log) throws -> UInt64 {
         var applied: UInt64 = 0
-        try check(weft_log_merge(handle, other.handle, &applied))
+        try check(weft_log_merge(&applied, handle, other.handle))
         return applied
     }
 
@@ -346,7 +377,7 @@ public final class Log: @unchecked Sendable {
     /// - Throws: a store error.
     public func digest() throws -> Data {
         var hash = weft_hash()
-        try check(weft_log_digest(handle, &hash))
+        try check(weft_log_digest(&hash, handle))
         return Data(hash)
     }
 
@@ -366,7 +397,7 @@ public final class Log: @unchecked Sendable {
         var cActor = (actor ?? self.actor).cValue
         var seal = weft_seal()
         try withOptionalHash(expectedDigest, name: "expectedDigest") { expected in
-            try check(weft_log_seal(handle, &cActor, last, expected, &seal))
+            try check(weft_log_seal(&seal, handle, &cActor, last, expected))
         }
         return Seal(seal)
     }
@@ -378,7 +409,7 @@ public final class Log: @unchecked Sendable {
     public func chunk(of actor: ActorID, index: UInt64) throws -> Data? {
         var cActor = actor.cValue
         var buf = weft_buf()
-        let status = weft_log_chunk_get(handle, &cActor, index, &buf)
+        let status = weft_log_chunk_get(&buf, handle, &cActor, index)
         if WeftError.Code(rawValue: status) == .notFound { return nil }
         try check(status)
         return Data(taking: buf)
@@ -398,21 +429,24 @@ public final class Log: @unchecked Sendable {
         var seal = weft_seal()
         try withOptionalHash(expectedDigest, name: "expectedDigest") { expected in
             try withBytes(bytes) { pointer, count in
-                try check(weft_log_chunk_put(handle, pointer, count, expected, &seal))
+                try check(weft_log_chunk_put(&seal, handle, pointer, count, expected))
             }
         }
         return Seal(seal)
     }
 
-    /// Verifies the whole log: every op against its hash, every chunk
-    /// against its digest and chain.
+    /// Verifies the whole log: every op against its hash, the cursor and
+    /// each writer's stored state against the ops, cursor order against
+    /// every dependency, every chunk against its digest and chain. Reads
+    /// only.
     ///
-    /// - Throws: `corrupt` naming the first bad op or chunk, or a store error.
+    /// - Throws: `corrupt` naming the first bad op, writer or chunk, or a
+    ///   store error.
     @discardableResult
     public func verify() throws -> VerifyReport {
         var ops: UInt64 = 0
         var chunks: UInt64 = 0
-        try check(weft_log_verify(handle, &ops, &chunks))
+        try check(weft_log_verify(&ops, &chunks, handle))
         return VerifyReport(ops: ops, chunks: chunks)
     }
 }
@@ -420,44 +454,31 @@ public final class Log: @unchecked Sendable {
 // MARK: - Options
 
 extension Log {
-    /// How to open a log (`weft_log_options`). `Options()` holds libweft's
-    /// defaults.
+    /// How to open a log, whatever its store (`weft_log_options`).
+    /// `Options()` holds libweft's defaults. What only the SQLite store
+    /// takes is in `SQLiteOptions`.
     public struct Options: Sendable {
         /// Append as this actor; `nil`: the one stored with the log, or a
-        /// new random one.
+        /// new random one (see `Log.actor`).
         public var actor: ActorID?
-        /// SQLite: `synchronous=FULL`, which survives power loss.
-        public var synchronousFull: Bool
-        /// SQLite: how long to wait for another writer's lock (default 5000).
-        public var busyTimeoutMs: UInt32
-        /// SQLite: create the file and log if missing (default true).
-        public var create: Bool
-        /// SQLite: the log within the file; `nil` means `"main"`.
-        public var logName: String?
         /// Seal own ops every N; `nil` (the default): the store's choice.
         public var autoSealOps: UInt64?
-        /// Per batch or chunk (default 1048576).
+        /// Per batch or chunk (default 1048576; at least 1).
         public var maxOps: UInt32
         /// Per op (default 16 MiB).
         public var maxPayloadBytes: UInt32
         /// Per op (default 1024).
         public var maxDepsPerOp: UInt32
-        /// Per message (default 65536).
+        /// Per message (default 65536; at least 1).
         public var maxActors: UInt32
-        /// Per message (default 256 MiB).
+        /// Per message (default 256 MiB; at least 64).
         public var maxMessageBytes: UInt64
 
         /// libweft's defaults (`weft_log_options_init`), appending as
         /// `actor` if given.
         public init(actor: ActorID? = nil) {
-            var c = weft_log_options()
-            mustSucceed(weft_log_options_init(&c, MemoryLayout<weft_log_options>.size),
-                        "weft_log_options_init")
+            let c = Options.cDefaults()
             self.actor = actor
-            synchronousFull = c.synchronous_full != 0
-            busyTimeoutMs = c.busy_timeout_ms
-            create = c.create != 0
-            logName = nil
             autoSealOps = c.auto_seal_ops == .max ? nil : c.auto_seal_ops
             maxOps = c.max_ops
             maxPayloadBytes = c.max_payload_bytes
@@ -466,26 +487,88 @@ extension Log {
             maxMessageBytes = c.max_message_bytes
         }
 
-        /// Calls `body` with the C options, valid for the call.
-        func withCValue<R>(_ body: (UnsafePointer<weft_log_options>) throws -> R) rethrows -> R {
+        private static func cDefaults() -> weft_log_options {
             var c = weft_log_options()
             mustSucceed(weft_log_options_init(&c, MemoryLayout<weft_log_options>.size),
                         "weft_log_options_init")
+            return c
+        }
+
+        /// Calls `body` with the C options, valid for the call.
+        func withCValue<R>(_ body: (UnsafePointer<weft_log_options>) throws -> R) rethrows -> R {
+            var c = Options.cDefaults()
             if let actor {
                 c.has_actor = 1
                 c.actor = actor.cValue
             }
-            c.synchronous_full = synchronousFull ? 1 : 0
-            c.busy_timeout_ms = busyTimeoutMs
-            c.create = create ? 1 : 0
             c.auto_seal_ops = autoSealOps ?? .max
             c.max_ops = maxOps
             c.max_payload_bytes = maxPayloadBytes
             c.max_deps_per_op = maxDepsPerOp
             c.max_actors = maxActors
             c.max_message_bytes = maxMessageBytes
-            guard let logName else { return try body(&c) }
-            return try logName.withCString { name in
+            return try body(&c)
+        }
+
+        // Moved to SQLiteOptions in weft 0.3: a compiler error that says where.
+        @available(*, unavailable, message: "SQLite-only: use Log(path:options:sqlite:) with SQLiteOptions.synchronousFull")
+        public var synchronousFull: Bool { get { fatalError() } set { fatalError() } }
+        @available(*, unavailable, message: "SQLite-only: use Log(path:options:sqlite:) with SQLiteOptions.busyTimeoutMs")
+        public var busyTimeoutMs: UInt32 { get { fatalError() } set { fatalError() } }
+        @available(*, unavailable, message: "SQLite-only: use Log(path:options:sqlite:) with SQLiteOptions.create")
+        public var create: Bool { get { fatalError() } set { fatalError() } }
+        @available(*, unavailable, message: "SQLite-only: use Log(path:options:sqlite:) with SQLiteOptions.logName")
+        public var logName: String? { get { fatalError() } set { fatalError() } }
+    }
+
+    /// What only the SQLite store takes (`weft_sqlite_options`), for
+    /// `Log(path:options:sqlite:)`. `SQLiteOptions()` holds libweft's
+    /// defaults.
+    public struct SQLiteOptions: Sendable {
+        /// `synchronous=FULL`: a successful write survives power loss, not
+        /// only a crash of the process (default false: `NORMAL`).
+        public var synchronousFull: Bool
+        /// How long to wait for another writer's lock, in ms (default 5000).
+        public var busyTimeoutMs: UInt32
+        /// Create the file and the log if missing (default true). If false,
+        /// opening never writes, and a missing or empty file throws
+        /// `notFound`.
+        public var create: Bool
+        /// Let `path` be `":memory:"` or a `"file:"` URI (default false:
+        /// those, like an empty path, throw `invalidArgument`, so a typo
+        /// cannot open a throwaway database).
+        public var allowsSpecialNames: Bool
+        /// The log within the file; `nil` means `"main"`.
+        public var logName: String?
+
+        /// libweft's defaults (`weft_sqlite_options_init`), with any field
+        /// given here.
+        public init(synchronousFull: Bool? = nil, busyTimeoutMs: UInt32? = nil, create: Bool? = nil,
+                    allowsSpecialNames: Bool? = nil, logName: String? = nil) {
+            let c = SQLiteOptions.cDefaults()
+            self.synchronousFull = synchronousFull ?? (c.synchronous_full != 0)
+            self.busyTimeoutMs = busyTimeoutMs ?? c.busy_timeout_ms
+            self.create = create ?? (c.create != 0)
+            self.allowsSpecialNames = allowsSpecialNames ?? (c.special_names != 0)
+            self.logName = logName
+        }
+
+        private static func cDefaults() -> weft_sqlite_options {
+            var c = weft_sqlite_options()
+            mustSucceed(weft_sqlite_options_init(&c, MemoryLayout<weft_sqlite_options>.size),
+                        "weft_sqlite_options_init")
+            return c
+        }
+
+        /// Calls `body` with the C options, valid for the call; throws
+        /// `invalidArgument` if `logName` holds a NUL.
+        func withCValue<R>(_ body: (UnsafePointer<weft_sqlite_options>) throws -> R) throws -> R {
+            var c = SQLiteOptions.cDefaults()
+            c.synchronous_full = synchronousFull ? 1 : 0
+            c.busy_timeout_ms = busyTimeoutMs
+            c.create = create ? 1 : 0
+            c.special_names = allowsSpecialNames ? 1 : 0
+            return try withOptionalCText(logName, name: "logName") { name in
                 c.log_name = name
                 return try body(&c)
             }

@@ -32,7 +32,7 @@ public final class LogHost: @unchecked Sendable {
         var handle: OpaquePointer?
         try withSecret(masterKey, name: "masterKey") { key in
             try withOptionalCText(directory, name: "directory") { dir in
-                try check(weft_host_new(key, dir, &handle))
+                try check(weft_host_new(&handle, key, dir))
             }
         }
         self.handle = handle!
@@ -50,7 +50,7 @@ public final class LogHost: @unchecked Sendable {
     public func issue(logID: String, scope: Scope) throws -> Data {
         var buf = weft_buf()
         try withCText(logID, name: "logID") { id in
-            try check(weft_host_issue(handle, id, scope.rawValue, &buf))
+            try check(weft_host_issue(&buf, handle, id, scope.rawValue))
         }
         return Data(taking: buf)
     }
@@ -64,7 +64,7 @@ public final class LogHost: @unchecked Sendable {
         var info = weft_redeem_info()
         try withCText(logID, name: "logID") { id in
             try withBytes(token) { bytes, count in
-                try check(weft_host_redeem(handle, id, bytes, count, &info))
+                try check(weft_host_redeem(&info, handle, id, bytes, count))
             }
         }
         return RedeemInfo(info)
@@ -80,7 +80,7 @@ public final class LogHost: @unchecked Sendable {
     public func revoke(logID: String) throws -> UInt32 {
         var epoch: UInt32 = 0
         try withCText(logID, name: "logID") { id in
-            try check(weft_host_revoke(handle, id, &epoch))
+            try check(weft_host_revoke(&epoch, handle, id))
         }
         return epoch
     }
@@ -94,7 +94,7 @@ public final class LogHost: @unchecked Sendable {
     /// - Throws: `invalidArgument` (bad options).
     public func accept(options: Session.Options = Session.Options()) throws -> Session {
         var session: OpaquePointer?
-        try options.withCValue { try check(weft_host_accept(handle, $0, &session)) }
+        try options.withCValue { try check(weft_host_accept(&session, handle, $0)) }
         return Session(handle: session!, owner: nil)
     }
 }

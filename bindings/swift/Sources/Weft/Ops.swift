@@ -31,7 +31,7 @@ extension Log {
             init(log: Log, from: UInt64, max: UInt64) {
                 self.log = log
                 var handle: OpaquePointer?
-                mustSucceed(weft_log_read(log.handle, from, max, &handle), "weft_log_read")
+                mustSucceed(weft_log_read(&handle, log.handle, from, max), "weft_log_read")
                 self.handle = handle
             }
 
@@ -57,7 +57,7 @@ extension Log {
                 guard let handle else { return nil }
                 var view = weft_op_view()
                 var hasOp: UInt32 = 0
-                let status = weft_iter_next(handle, &view, &hasOp)
+                let status = weft_iter_next(&view, &hasOp, handle)
                 if status != 0 {
                     let failure = WeftError.last(status: status)
                     close()

@@ -45,7 +45,7 @@ public final class Session {
     public static func connect(_ log: Log, options: Options = Options()) throws -> Session {
         try checkLibraryVersion()
         var handle: OpaquePointer?
-        try options.withCValue { try check(weft_session_connect(log.handle, $0, &handle)) }
+        try options.withCValue { try check(weft_session_connect(&handle, log.handle, $0)) }
         return Session(handle: handle!, owner: log)
     }
 
@@ -58,7 +58,7 @@ public final class Session {
     public static func accept(_ log: Log, options: Options = Options()) throws -> Session {
         try checkLibraryVersion()
         var handle: OpaquePointer?
-        try options.withCValue { try check(weft_session_accept(log.handle, $0, &handle)) }
+        try options.withCValue { try check(weft_session_accept(&handle, log.handle, $0)) }
         return Session(handle: handle!, owner: log)
     }
 
@@ -68,7 +68,7 @@ public final class Session {
     public func nextMessage() -> Data? {
         var buf = weft_buf()
         var hasMessage: UInt32 = 0
-        mustSucceed(weft_session_next_message(handle, &buf, &hasMessage), "weft_session_next_message")
+        mustSucceed(weft_session_next_message(&buf, &hasMessage, handle), "weft_session_next_message")
         return hasMessage != 0 ? Data(taking: buf) : nil
     }
 
@@ -103,7 +103,7 @@ public final class Session {
     public var info: Info {
         var c = weft_session_info()
         var message: UnsafePointer<CChar>?
-        mustSucceed(weft_session_get_info(handle, &c, &message), "weft_session_get_info")
+        mustSucceed(weft_session_get_info(&c, &message, handle), "weft_session_get_info")
         // The message lives until the next call on this session: copy it now.
         let error = c.error_code == 0 ? nil
             : WeftError(code: WeftError.Code(rawValue: c.error_code),
@@ -355,7 +355,7 @@ extension Log {
     ///   holding a NUL), or a store error.
     public func peer(_ name: String) throws -> PeerState {
         var c = weft_peer_state()
-        try withCText(name, name: "peer") { try check(weft_log_peer(handle, $0, &c)) }
+        try withCText(name, name: "peer") { try check(weft_log_peer(&c, handle, $0)) }
         return PeerState(c)
     }
 
@@ -371,7 +371,7 @@ extension Log {
     public func recordPeer(_ name: String, _ state: PeerState) throws -> PeerState {
         var c = state.cValue
         var stored = weft_peer_state()
-        try withCText(name, name: "peer") { try check(weft_log_record_peer(handle, $0, &c, &stored)) }
+        try withCText(name, name: "peer") { try check(weft_log_record_peer(&stored, handle, $0, &c)) }
         return PeerState(stored)
     }
 }

@@ -80,7 +80,7 @@ public enum Token {
         var buf = weft_buf()
         try withSecret(secret) { key in
             try withCText(logID, name: "logID") { id in
-                try check(weft_token_issue(key, id, epoch, scope.rawValue, &buf))
+                try check(weft_token_issue(&buf, key, id, epoch, scope.rawValue))
             }
         }
         return Data(taking: buf)
@@ -102,8 +102,8 @@ public enum Token {
         try withSecret(secret) { key in
             try withCText(logID, name: "logID") { id in
                 try withBytes(token) { bytes, count in
-                    try check(weft_token_verify(key, id, currentEpoch, bytes, count, required.rawValue,
-                                                &grant))
+                    try check(weft_token_verify(&grant, key, id, currentEpoch, bytes, count,
+                                                required.rawValue))
                 }
             }
         }

@@ -281,16 +281,22 @@ final class LogTests: XCTestCase {
         return try XCTUnwrap(try log.chunk(of: actor(0x11), index: index))
     }
 
-    func testSQLiteLogPersists() throws {
+    /// A fresh directory for SQLite files, removed at the end of the test.
+    private func temporaryDirectory() throws -> URL {
         let dir = FileManager.default.temporaryDirectory
             .appendingPathComponent("weft-swift-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        return dir
+    }
+
+    func testSQLiteLogPersists() throws {
+        let dir = try temporaryDirectory()
         let path = dir.appendingPathComponent("session.db").path
 
-        var options = Log.Options()
-        options.create = false
-        assertThrows(.notFound, try Log(path: path, options: options))
+        let openOnly = Log.SQLiteOptions(create: false)
+        assertThrows(.notFound, try Log(path: path, sqlite: openOnly))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path), "without create, opening never writes")
 
         let digest: Data
         let writer: ActorID
@@ -301,39 +307,94 @@ final class LogTests: XCTestCase {
             try log.setEpoch(4)
             digest = try log.digest()
         }
-        let reopened = try Log(path: path, options: options)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path + "-weft"), "the writer fence beside the file")
+        let reopened = try Log(path: path, sqlite: openOnly)
         XCTAssertEqual(reopened.actor, writer, "the actor is stored with the log")
         XCTAssertEqual(reopened.cursor, 1)
         XCTAssertEqual(reopened.epoch, 4)
         XCTAssertEqual(try reopened.digest(), digest)
         XCTAssertEqual(try reopened.readAll().map(\.payload), [Data("persisted".utf8)])
 
-        // A second log in the same file.
-        var named = Log.Options(actor: actor(0x77))
-        named.logName = "other"
-        named.synchronousFull = true
-        let other = try Log(path: path, options: named)
+        // A second log in the same file, with every SQLite option set.
+        let other = try Log(path: path, options: Log.Options(actor: actor(0x77)),
+                            sqlite: Log.SQLiteOptions(synchronousFull: true, busyTimeoutMs: 100,
+                                                      create: true, logName: "other"))
         XCTAssertEqual(other.cursor, 0)
         XCTAssertEqual(other.actor, actor(0x77))
+        try other.append(Data("other".utf8))
+        XCTAssertEqual(reopened.cursor, 1, "another log of the file")
+        XCTAssertEqual(try Log(path: path, sqlite: .init(create: false, logName: "other")).cursor, 1)
 
         let junk = dir.appendingPathComponent("junk.db").path
         try Data(repeating: 0x5A, count: 4096).write(to: URL(fileURLWithPath: junk))
         assertThrows(.corrupt, try Log(path: junk))
     }
 
+    func testSQLiteSpecialNamesAndBadPaths() throws {
+        // An empty path, ":memory:" and "file:" URIs only with allowsSpecialNames.
+        assertThrows(.invalidArgument, try Log(path: ""))
+        assertThrows(.invalidArgument, try Log(path: ":memory:"))
+        assertThrows(.invalidArgument, try Log(path: "file:weft-swift-test.db?mode=memory"))
+        assertThrows(.invalidArgument, try Log(path: "a\0b.db"))
+        assertThrows(.invalidArgument, try Log(path: ":memory:", sqlite: .init(allowsSpecialNames: true, logName: "x\0y")))
+
+        let log = try Log(path: ":memory:", options: Log.Options(actor: actor(0x31)),
+                          sqlite: .init(allowsSpecialNames: true))
+        XCTAssertEqual(log.actor, actor(0x31))
+        try log.append(Data("in memory".utf8))
+        XCTAssertEqual(try log.verify().ops, 1)
+    }
+
+    func testACopiedSQLiteFileAppendsUnderAFreshWriter() throws {
+        let dir = try temporaryDirectory()
+        let path = dir.appendingPathComponent("original.db").path
+        let copy = dir.appendingPathComponent("copy.db").path
+        let writer: ActorID
+        do {
+            let log = try Log(path: path)
+            writer = log.actor
+            try log.append(Data("before the copy".utf8))
+        }
+        try FileManager.default.copyItem(atPath: path, toPath: copy)  // the db, not its fence
+
+        let copied = try Log(path: copy)
+        XCTAssertEqual(copied.cursor, 1)
+        XCTAssertNotEqual(copied.actor, writer, "a copy must not mint the original's ids")
+        let id = try copied.append(Data("after the copy".utf8))
+        XCTAssertEqual(id.actor, copied.actor)
+        XCTAssertEqual(id.counter, 1)
+
+        // The original keeps its writer, and the two converge.
+        let original = try Log(path: path)
+        XCTAssertEqual(original.actor, writer)
+        try original.append(Data("original goes on".utf8))
+        try original.merge(copied)
+        try copied.merge(original)
+        XCTAssertEqual(try original.digest(), try copied.digest())
+        XCTAssertEqual(original.cursor, 3)
+    }
+
     func testOptionsMirrorTheCDefaultsAndLimits() throws {
         let defaults = Log.Options()
         XCTAssertNil(defaults.actor)
         XCTAssertNil(defaults.autoSealOps)
-        XCTAssertNil(defaults.logName)
-        XCTAssertTrue(defaults.create)
-        XCTAssertFalse(defaults.synchronousFull)
-        XCTAssertEqual(defaults.busyTimeoutMs, 5000)
         XCTAssertEqual(defaults.maxOps, 1_048_576)
         XCTAssertEqual(defaults.maxPayloadBytes, 16 << 20)
         XCTAssertEqual(defaults.maxDepsPerOp, 1024)
         XCTAssertEqual(defaults.maxActors, 65536)
         XCTAssertEqual(defaults.maxMessageBytes, 256 << 20)
+
+        let sqlite = Log.SQLiteOptions()
+        XCTAssertNil(sqlite.logName)
+        XCTAssertTrue(sqlite.create)
+        XCTAssertFalse(sqlite.synchronousFull)
+        XCTAssertFalse(sqlite.allowsSpecialNames)
+        XCTAssertEqual(sqlite.busyTimeoutMs, 5000)
+        let given = Log.SQLiteOptions(synchronousFull: true, busyTimeoutMs: 7, create: false,
+                                      allowsSpecialNames: true, logName: "n")
+        XCTAssertEqual([given.synchronousFull, given.create, given.allowsSpecialNames], [true, false, true])
+        XCTAssertEqual(given.busyTimeoutMs, 7)
+        XCTAssertEqual(given.logName, "n")
 
         var small = Log.Options()
         small.maxPayloadBytes = 4
@@ -343,6 +404,10 @@ final class LogTests: XCTestCase {
         assertThrows(.invalidArgument, try log.append(Data("too long".utf8)))
         for _ in 0..<4 { try log.append(Data("ok".utf8)) }
         XCTAssertEqual(try log.verify().chunks, 2, "auto-sealed every 2 ops")
+
+        var bad = Log.Options()
+        bad.maxMessageBytes = 63
+        assertThrows(.invalidArgument, try Log(options: bad))
     }
 
     func testALogIsSharedAcrossThreads() throws {

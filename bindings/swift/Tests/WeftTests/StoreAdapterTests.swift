@@ -112,4 +112,36 @@ final class StoreAdapterTests: XCTestCase {
         XCTAssertEqual(log.cursor, 2)
         XCTAssertEqual(try log.verify().ops, 2)
     }
+
+    func testAdapterErrorMessagesReachTheCaller() throws {
+        let store = MemoryKeyValueStore()
+        let log = try Log(store: store, options: Log.Options(actor: actor(0x5A)))
+        try log.append(Data("one".utf8))
+
+        // A WeftError: its code and its message, prefixed with what weft was doing.
+        store.putFailure = WeftError(code: .ioError, message: "disk full at block 7")
+        let diskFull = assertThrows(.ioError, try log.append(Data("two".utf8)))
+        XCTAssertEqual(diskFull?.message, "kv adapter: put: disk full at block 7")
+        XCTAssertTrue(diskFull?.description.hasSuffix("disk full at block 7") ?? false, "\(diskFull as Any)")
+
+        store.putFailure = WeftError(code: .busy, message: "locked by pid 42")
+        let busy = assertThrows(.busy, try log.append(contentsOf: [Log.AppendRequest(Data("x".utf8))]))
+        XCTAssertTrue(busy?.message.contains("locked by pid 42") ?? false, "\(busy as Any)")
+        XCTAssertTrue(busy?.isRetryable ?? false)
+
+        // Any other error: ioError with its description; line breaks become "; ".
+        struct QuotaExceeded: Error, CustomStringConvertible {
+            var description: String { "quota of tenant 9 exceeded\nretry tomorrow" }
+        }
+        store.putFailure = QuotaExceeded()
+        let quota = assertThrows(.ioError, try log.append(Data("two".utf8)))
+        XCTAssertTrue(quota?.message.contains("quota of tenant 9 exceeded; retry tomorrow") ?? false,
+                      "\(quota as Any)")
+
+        // A message is for the failure it was set for, never a later one.
+        store.putFailure = nil
+        try log.append(Data("two".utf8))
+        assertThrows(.malformed, try log.apply(Data([1])))
+        XCTAssertEqual(log.cursor, 2)
+    }
 }
