@@ -197,6 +197,7 @@ class Log {
   Status choose_writer_locked();
   Status extend_chains_locked();
   Status prepare_writer_locked(StoreTxn& txn);
+  Status record_writer_locked();
   // A write transaction, reloading state first if another writer moved
   // the store; `synced`: one that survives power loss (an epoch bump).
   Result<std::unique_ptr<StoreTxn>> begin(bool synced = false);

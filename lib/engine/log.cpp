@@ -191,6 +191,10 @@ Status Log::prepare_writer_locked(StoreTxn& txn) {
 
 Status Log::record_writer() {
   std::lock_guard lock(mu_);
+  return record_writer_locked();
+}
+
+Status Log::record_writer_locked() {
   if (actor_recorded_) return Status::ok();
   auto txn = begin();
   WEFT_TRY(txn);
@@ -219,18 +223,7 @@ Status Log::retire_writer(const std::string& why) {
   actor_ = ActorId::random();
   actor_recorded_ = false;
   tail_.clear();
-  auto txn = begin();
-  WEFT_TRY(txn);
-  WEFT_TRY(prepare_writer_locked(*txn.value()));
-  WEFT_TRY(txn.value()->put_fence({actor_, 0}));
-  Status s = txn.value()->commit();
-  if (!s) {
-    reload_ = true;
-    return s;
-  }
-  stored_actor_ = actor_;
-  actor_recorded_ = true;
-  return Status::ok();
+  return record_writer_locked();  // durable now: a restart must not mint under the old one
 }
 
 uint64_t Log::held(const ActorId& actor) const {

@@ -558,6 +558,28 @@ class SqliteCopyTest : public SqliteStoreTest {
     }
     return out;
   }
+  // a.db writes 5 ops and syncs with b.db; a backup of a.db is taken (with
+  // its fence if `with_fence`); a.db writes 5 more and syncs; the backup is
+  // put back as a.db. Returns a.db's writer before the restore.
+  ActorId restore_after_a_second_round(bool with_fence) {
+    const std::string a = at("a.db"), b = at("b.db"), backup = at("backup.db");
+    ActorId original;
+    for (const char* round : {"first", "second"}) {
+      auto la = open_at(a);
+      auto lb = open_at(b);
+      original = la->actor();
+      append(*la, 5, round);
+      sync(*la, *lb);
+      if (round == std::string("first")) {
+        la.reset();
+        copy_file(a, backup);
+        if (with_fence) copy_file(a + "-weft", backup + "-weft");
+      }
+    }
+    copy_file(backup, a);
+    if (with_fence) copy_file(backup + "-weft", a + "-weft");
+    return original;
+  }
   // Both ways, as a sync does; every apply must be clean.
   static void sync(Log& x, Log& y) {
     for (auto [to, from] : {std::pair{&x, &y}, std::pair{&y, &x}}) {
@@ -601,27 +623,12 @@ TEST_F(SqliteCopyTest, ACopiedFileMintsUnderAFreshWriter) {
 }
 
 TEST_F(SqliteCopyTest, ARestoredFileMintsUnderAFreshWriter) {
-  const std::string a = at("a.db"), b = at("b.db"), backup = at("backup.db");
-  ActorId original;
-  {
-    auto la = open_at(a);
-    auto lb = open_at(b);
-    original = la->actor();
-    append(*la, 5, "first");
-    sync(*la, *lb);
-  }
-  copy_file(a, backup);
-  {
-    auto la = open_at(a);
-    auto lb = open_at(b);
-    append(*la, 5, "second");
-    sync(*la, *lb);
-  }
-  copy_file(backup, a);  // the restore: the fence beside a.db says 10, the file 5
-  auto la = open_at(a);
+  // The restore: the fence beside a.db says 10, the file 5.
+  const ActorId original = restore_after_a_second_round(/*with_fence=*/false);
+  auto la = open_at(at("a.db"));
   EXPECT_NE(la->actor(), original);
   append(*la, 3, "restored");
-  auto lb = open_at(b);
+  auto lb = open_at(at("b.db"));
   sync(*la, *lb);
   EXPECT_EQ(la->digest().value(), lb->digest().value());
   EXPECT_EQ(payloads(*la).size(), 13u);
@@ -633,28 +640,10 @@ TEST_F(SqliteCopyTest, ARestoredFileMintsUnderAFreshWriter) {
 // A restore whose fence came back with it is not caught at open; the first
 // peer that holds more of the writer stops it from minting again under it.
 TEST_F(SqliteCopyTest, APeerHoldingMoreOfTheWriterRetiresIt) {
-  const std::string a = at("a.db"), b = at("b.db"), backup = at("backup.db");
-  ActorId original;
-  {
-    auto la = open_at(a);
-    auto lb = open_at(b);
-    original = la->actor();
-    append(*la, 5, "first");
-    sync(*la, *lb);
-  }
-  copy_file(a, backup);
-  copy_file(a + "-weft", backup + "-weft");
-  {
-    auto la = open_at(a);
-    auto lb = open_at(b);
-    append(*la, 5, "second");
-    sync(*la, *lb);
-  }
-  copy_file(backup, a);
-  copy_file(backup + "-weft", a + "-weft");
-  auto la = open_at(a);
+  const ActorId original = restore_after_a_second_round(/*with_fence=*/true);
+  auto la = open_at(at("a.db"));
   EXPECT_EQ(la->actor(), original);  // nothing beside the file tells it apart
-  auto lb = open_at(b);
+  auto lb = open_at(at("b.db"));
   sync(*la, *lb);
   EXPECT_NE(la->actor(), original);
   EXPECT_EQ(*la->writer().retired, original);
@@ -665,7 +654,7 @@ TEST_F(SqliteCopyTest, APeerHoldingMoreOfTheWriterRetiresIt) {
   // The retirement is durable: a reopen does not mint under the old writer.
   const ActorId fresh = la->actor();
   la.reset();
-  EXPECT_EQ(open_at(a)->actor(), fresh);
+  EXPECT_EQ(open_at(at("a.db"))->actor(), fresh);
 }
 
 // An explicit writer id is the caller's: it is never replaced, but minting
