@@ -57,6 +57,14 @@ struct ActorId {
   }
 };
 
+// Hashes all 16 bytes of an actor id with SipHash-2-4 under a key drawn
+// once per process, for hash tables keyed by actor: a peer chooses the
+// actor ids it sends, and must not be able to make them collide (ids that
+// share a prefix once put every actor of a memory log in one bucket).
+struct ActorIdHash {
+  size_t operator()(const ActorId& a) const noexcept;
+};
+
 // (actor, counter): counters start at 1 and are contiguous per actor.
 struct OpId {
   ActorId actor;

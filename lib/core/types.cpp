@@ -59,6 +59,20 @@ Result<ActorId> ActorId::from_hex(std::string_view hex) {
   return a;
 }
 
+size_t ActorIdHash::operator()(const ActorId& a) const noexcept {
+  static const auto key = [] {
+    ensure_sodium();
+    std::array<uint8_t, crypto_shorthash_KEYBYTES> k;
+    randombytes_buf(k.data(), k.size());
+    return k;
+  }();
+  uint8_t out[crypto_shorthash_BYTES];
+  crypto_shorthash(out, a.bytes.data(), a.bytes.size(), key.data());
+  uint64_t v;
+  std::memcpy(&v, out, sizeof v);
+  return static_cast<size_t>(v);
+}
+
 ActorId ActorId::random() {
   ensure_sodium();
   ActorId a;

@@ -96,14 +96,6 @@ struct Record {
 };
 #pragma pack(pop)
 
-struct ActorHash {
-  size_t operator()(const ActorId& a) const {
-    uint64_t v;
-    std::memcpy(&v, a.bytes.data(), sizeof v);
-    return static_cast<size_t>(v);
-  }
-};
-
 class MemoryStore;
 
 struct PendingOp {
@@ -332,7 +324,7 @@ class MemoryStore {
   }
 
   std::vector<Actor> actors_;
-  std::unordered_map<ActorId, uint32_t, ActorHash> actor_index_;
+  std::unordered_map<ActorId, uint32_t, ActorIdHash> actor_index_;
   // First blocks of 16, doubling: a one-op log stays small even when the
   // allocator fills memory (MALLOC_PERTURB_); the last block of a big log
   // may be up to half unused (untouched pages cost nothing, unless the

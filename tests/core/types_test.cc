@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <algorithm>
 
 #include "test_util.hpp"
@@ -22,6 +24,24 @@ TEST(ActorId, HexRoundTripAndErrors) {
 
 // Actor ids order as their bytes do (the wire format and every sorted list
 // rely on it); the comparison reads them as two words.
+// Ids a hostile peer chose to share their first 12 bytes still spread over
+// a hash table's buckets: the hash reads all 16 bytes, under a key.
+TEST(ActorId, HashUsesEveryByte) {
+  std::set<size_t> seen;
+  for (uint32_t i = 0; i < 4096; ++i) {
+    ActorId a;
+    a.bytes.fill(0x5a);
+    a.bytes[12] = static_cast<uint8_t>(i >> 24);
+    a.bytes[13] = static_cast<uint8_t>(i >> 16);
+    a.bytes[14] = static_cast<uint8_t>(i >> 8);
+    a.bytes[15] = static_cast<uint8_t>(i);
+    seen.insert(ActorIdHash{}(a));
+  }
+  EXPECT_EQ(seen.size(), 4096u);
+  ActorId z;
+  EXPECT_EQ(ActorIdHash{}(z), ActorIdHash{}(z));
+}
+
 TEST(ActorId, OrdersAsItsBytes) {
   std::vector<ActorId> ids;
   for (int i = 0; i < 64; ++i) ids.push_back(ActorId::random());
