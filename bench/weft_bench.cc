@@ -3,6 +3,7 @@
 // drifting machine can still be compared. Workload: 64-byte random payloads.
 //
 //   weft_bench [--ops N] [--sqlite-ops-rss N]
+//   weft_bench --scale-only [--scale-writers N]   (only how costs grow with writers)
 //   weft_bench --rss-child PATH N     (internal: the peak-RSS run)
 #include <sodium.h>
 #include <sqlite3.h>
@@ -229,6 +230,138 @@ double peak_rss_mb_of_child(const std::string& path, size_t n) {
 
 }  // namespace
 
+void print_json(const std::map<std::string, double>& out) {
+  std::printf("{");
+  bool first = true;
+  for (const auto& [k, v] : out) {
+    std::printf("%s\n  \"%s\": %.4f", first ? "" : ",", k.c_str(), v);
+    first = false;
+  }
+  std::printf("\n}\n");
+}
+
+// ------------------------------------------------------------------ scale
+
+// Writer `k`'s id: random-looking, or (adversarial) sharing its first 12
+// bytes with every other writer, as a hostile peer may choose.
+weft::ActorId writer_id(uint32_t k, bool adversarial) {
+  weft::ActorId a;
+  if (adversarial) {
+    a.bytes.fill(0xab);
+  } else {
+    uint64_t x = 0x9e3779b97f4a7c15ull * (k + 1);
+    for (int i = 0; i < 8; ++i) a.bytes[i] = static_cast<uint8_t>((x ^ (x >> 29)) >> (8 * i));
+    x = x * 0xbf58476d1ce4e5b9ull + 7;
+    for (int i = 0; i < 4; ++i) a.bytes[8 + i] = static_cast<uint8_t>(x >> (8 * i));
+  }
+  for (int i = 0; i < 4; ++i) a.bytes[12 + i] = static_cast<uint8_t>(k >> (8 * (3 - i)));
+  return a;
+}
+
+// Applies `writers` independent writers x `per` ops each into `log`, in
+// batches of about 10,000 ops (each bringing new writers); seconds taken.
+double apply_writers(Log& log, const Payloads& p, uint32_t writers, uint64_t per, bool adversarial,
+                     uint32_t first = 0) {
+  const uint32_t per_batch = static_cast<uint32_t>(std::max<uint64_t>(1, 10'000 / per));
+  double secs = 0;
+  for (uint32_t w = 0; w < writers; w += per_batch) {
+    Batch b;
+    for (uint32_t k = w; k < std::min(writers, w + per_batch); ++k) {
+      const weft::ActorId a = writer_id(first + k, adversarial);
+      for (uint64_t c = 1; c <= per; ++c) {
+        weft::Op op;
+        op.id = weft::OpId{a, c};
+        op.lamport = c;
+        auto bytes = p.at(k * per + c);
+        op.payload.assign(bytes.begin(), bytes.end());
+        b.ops.push_back(std::move(op));
+      }
+    }
+    auto t = Clock::now();
+    auto ack = must(log.apply(b), "apply writers");
+    secs += seconds_since(t);
+    if (!ack.rejected.empty()) std::abort();
+  }
+  return secs;
+}
+
+// Figures of docs/performance.md, "How costs grow": each at a scale and at
+// a small reference measured the same way in the same run.
+// `writers` (default 100,000) x 10 ops; the figures keep their 100k names.
+void measure_scale(std::map<std::string, double>& out, const Payloads& p, uint32_t writers) {
+  const uint64_t ops = uint64_t{writers} * 10;
+  {
+    auto few = fresh_log(20);
+    out["apply_10_actors_us_per_op"] = 1e6 * apply_writers(*few, p, 10, ops / 10, false) / ops;
+  }
+  auto big = fresh_log(21);
+  out["apply_100k_actors_us_per_op"] = 1e6 * apply_writers(*big, p, writers, 10, false) / ops;
+  out["apply_100k_vs_10_actors"] =
+      out["apply_100k_actors_us_per_op"] / out["apply_10_actors_us_per_op"];
+  {
+    auto hostile = fresh_log(22);
+    const double secs = apply_writers(*hostile, p, writers, 10, true);
+    out["adversarial_actors_apply_ratio"] = (1e6 * secs / ops) / out["apply_100k_actors_us_per_op"];
+  }
+  // Catch-up: a peer holding the same 100,000 writers x 10 ops, missing 10
+  // ops of 10 of them; one session, both directions, in memory.
+  {
+    auto peer = must(Log::open(must(weft::memory_store_copy(big->store_for_testing()), "copy"),
+                               weft::LogOptions{}),
+                     "open copy");
+    Batch more;
+    for (uint32_t k = 0; k < 10; ++k) {
+      weft::Op op;
+      op.id = weft::OpId{writer_id(k * (writers / 10), false), 11};
+      op.lamport = 11;
+      auto bytes = p.at(k);
+      op.payload.assign(bytes.begin(), bytes.end());
+      more.ops.push_back(std::move(op));
+    }
+    if (!must(big->apply(more), "apply more").rejected.empty()) std::abort();
+    auto t = Clock::now();
+    SyncRun run = sync_once(*big, *peer);
+    out["catchup_100k_actors_ms"] = 1e3 * seconds_since(t);
+    out["catchup_100k_actors_bytes"] = static_cast<double>(run.bytes);
+    if (run.ops_sent != 10 || peer->cursor() != big->cursor()) std::abort();
+  }
+  // The same catch-up between logs of 10 writers (1M ops): the reference.
+  {
+    auto a = fresh_log(23), b = fresh_log(24);
+    apply_writers(*a, p, 10, ops / 10, false);
+    apply_writers(*b, p, 10, ops / 10, false);
+    Batch more;
+    for (uint32_t k = 0; k < 10; ++k) {
+      weft::Op op;
+      op.id = weft::OpId{writer_id(k, false), ops / 10 + 1};
+      op.lamport = ops / 10 + 1;
+      more.ops.push_back(std::move(op));
+    }
+    must(a->apply(more), "apply more");
+    auto t = Clock::now();
+    SyncRun run = sync_once(*a, *b);
+    out["catchup_10_actors_ms"] = 1e3 * seconds_since(t);
+    out["catchup_10_actors_bytes"] = static_cast<double>(run.bytes);
+    out["catchup_100k_vs_10_actors"] = out["catchup_100k_actors_ms"] / out["catchup_10_actors_ms"];
+  }
+  // An append after 10,000 concurrent writers: it depends on every head,
+  // and the default limit is 1,024 dependencies per op.
+  {
+    auto log = fresh_log(25);
+    apply_writers(*log, p, 10'000, 1, false);
+    AppendRequest r;
+    r.payload = p.at(0);
+    auto t = Clock::now();
+    auto id = log->append(r);
+    const double us = 1e6 * seconds_since(t);
+    if (id) {
+      out["append_10k_heads_us"] = us;
+    } else {
+      out["append_10k_heads_refused"] = 1;  // INVALID_ARGUMENT: over the dependency limit
+    }
+  }
+}
+
 int main(int argc, char** argv) {
   size_t n = 200'000;
   size_t rss_ops = 10'000'000;
@@ -244,6 +377,20 @@ int main(int argc, char** argv) {
   if (sodium_init() < 0) return 1;
   std::map<std::string, double> out;
   const Payloads payloads(1 << 16);
+  uint32_t scale_writers = 100'000;
+  bool scale_only = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--scale-only") == 0) scale_only = true;
+    if (std::strcmp(argv[i], "--scale-writers") == 0 && i + 1 < argc) {
+      scale_writers = static_cast<uint32_t>(std::strtoul(argv[++i], nullptr, 10));
+    }
+  }
+  if (scale_only) {
+    measure_scale(out, payloads, scale_writers);
+    out["scale_writers"] = scale_writers;
+    print_json(out);
+    return 0;
+  }
   const int64_t ts0 = 1'767'225'600'000;
 
   // Memory per op first, while the heap is small: 1M ops in a memory log.
@@ -483,6 +630,8 @@ int main(int argc, char** argv) {
     std::filesystem::remove_all(dir);
   }
 
+  measure_scale(out, payloads, scale_writers);
+
   // Ratios to the same run's references.
   out["append_vs_blake2b_120b"] = out["append_ops_per_s"] / out["ref_blake2b_120b_per_s"];
   out["apply_vs_blake2b_120b"] = out["apply_ops_per_s"] / out["ref_blake2b_120b_per_s"];
@@ -493,12 +642,6 @@ int main(int argc, char** argv) {
   out["ops"] = static_cast<double>(n);
   out["payload_bytes"] = kPayload;
 
-  std::printf("{");
-  bool first = true;
-  for (const auto& [k, v] : out) {
-    std::printf("%s\n  \"%s\": %.4f", first ? "" : ",", k.c_str(), v);
-    first = false;
-  }
-  std::printf("\n}\n");
+  print_json(out);
   return 0;
 }

@@ -158,7 +158,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       [](std::span<const uint8_t> b, const Limits& l) { return weft::decode_version_vector(b, l); },
       [](const weft::VersionVector& vv, const Limits& l) {
         check_shape(vv);
-        WEFT_FUZZ_CHECK(vv.size() <= l.max_actors);
+        WEFT_FUZZ_CHECK(vv.size() * 24 <= l.max_message_bytes);
         check_round_trip(vv, weft::encode_version_vector, [](std::span<const uint8_t> b) {
           return weft::decode_version_vector(b);
         });

@@ -21,7 +21,7 @@ struct Limits {
   uint32_t max_ops = 1u << 20;           // per batch or chunk
   uint32_t max_payload_bytes = 16u << 20;  // per op
   uint32_t max_deps_per_op = 1024;
-  uint32_t max_actors = 1u << 16;         // per message
+  uint32_t max_actors = 1u << 16;         // per batch, chunk or ack (version vectors: unbounded)
 };
 
 using Bytes = std::vector<uint8_t>;

@@ -6,10 +6,12 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
 #include "weft/codec.hpp"
@@ -245,7 +247,11 @@ class Log {
   uint64_t cursor_ = 0;
   uint32_t epoch_ = 0;
   std::vector<ActorState> actors_;
-  std::vector<std::pair<ActorId, uint32_t>> actor_index_;  // sorted by actor
+  // Actor id -> index into actors_: hashed for lookups (every op of an
+  // apply), ordered for what must come out sorted (digest, heads, version
+  // vector). Both O(1) or O(log actors) to grow.
+  std::unordered_map<ActorId, uint32_t, ActorIdHash> actor_lookup_;
+  std::map<ActorId, uint32_t> actor_order_;
   std::unique_ptr<Staging> staging_;  // reused by every write, under mu_
 };
 

@@ -180,6 +180,8 @@ class Session {
   Bytes hello_bytes_;          // ours, kept to resend until the peer's arrives
   bool hello_queued_ = false;  // ours waits in control_
   std::optional<Hello> peer_hello_;
+  // The peer's Hello entries this log does not hold yet (see check_done).
+  std::optional<std::vector<std::pair<ActorId, uint64_t>>> awaiting_;
   bool push_ = false;          // we stream to the peer
   bool expect_inbound_ = false;
   uint32_t peer_epoch_ = 0;

@@ -146,12 +146,28 @@ class VersionVector {
   void set(const ActorId& actor, uint64_t counter);
   // Raises the entry to `counter` if it is lower.
   void advance(const ActorId& actor, uint64_t counter);
+  // Adds an entry after every present one: O(1), for building a vector
+  // from actors already in order (set() keeps order at O(actors) a call).
+  // An actor out of order falls back to set().
+  void append_sorted(const ActorId& actor, uint64_t counter);
   // Room for `actors` entries, so filling the vector allocates once.
   void reserve(size_t actors) { entries_.reserve(actors); }
   bool contains(const OpId& id) const { return id.counter >= 1 && id.counter <= get(id.actor); }
 
   // Sorted by actor, zero entries omitted.
   const std::vector<std::pair<ActorId, uint64_t>>& entries() const { return entries_; }
+
+  // Calls f(actor, counter, other's counter or 0) for each entry of this
+  // vector, in one merge pass over both: O(this + other), where a get() per
+  // entry would search `other` each time.
+  template <typename F>
+  void each_against(const VersionVector& other, F&& f) const {
+    auto it = other.entries_.begin();
+    for (const auto& [actor, counter] : entries_) {
+      while (it != other.entries_.end() && it->first < actor) ++it;
+      f(actor, counter, it != other.entries_.end() && it->first == actor ? it->second : 0);
+    }
+  }
   size_t size() const { return entries_.size(); }
   uint64_t total() const;  // sum of entries: the number of ops covered
 

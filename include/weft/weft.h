@@ -231,7 +231,8 @@ typedef struct weft_log_options {
   uint32_t max_ops;           /* per batch or chunk (default 1048576; at least 1) */
   uint32_t max_payload_bytes; /* per op (default 16 MiB) */
   uint32_t max_deps_per_op;   /* default 1024 */
-  uint32_t max_actors;        /* per message (default 65536; at least 1) */
+  uint32_t max_actors;        /* per batch, chunk or ack (default 65536; at least 1); version
+                                 vectors name every writer, bounded by max_message_bytes */
   uint64_t max_message_bytes; /* default 256 MiB; at least 64 */
 } weft_log_options;
 

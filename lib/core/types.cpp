@@ -168,6 +168,15 @@ void VersionVector::set(const ActorId& actor, uint64_t counter) {
   }
 }
 
+void VersionVector::append_sorted(const ActorId& actor, uint64_t counter) {
+  if (counter == 0) return;
+  if (entries_.empty() || entries_.back().first < actor) {
+    entries_.emplace_back(actor, counter);
+  } else {
+    set(actor, counter);
+  }
+}
+
 void VersionVector::advance(const ActorId& actor, uint64_t counter) {
   if (counter > get(actor)) set(actor, counter);
 }

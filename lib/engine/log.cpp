@@ -248,9 +248,13 @@ void Log::load_header(const LogHeader& header) {
   cursor_ = header.cursor;
   epoch_ = header.epoch;
   actors_ = header.actors;
-  actor_index_.clear();
-  for (uint32_t i = 0; i < actors_.size(); ++i) actor_index_.emplace_back(actors_[i].actor, i);
-  std::sort(actor_index_.begin(), actor_index_.end());
+  actor_lookup_.clear();
+  actor_order_.clear();
+  actor_lookup_.reserve(actors_.size());
+  for (uint32_t i = 0; i < actors_.size(); ++i) {
+    actor_lookup_.emplace(actors_[i].actor, i);
+    actor_order_.emplace_hint(actor_order_.end(), actors_[i].actor, i);
+  }
 }
 
 Result<std::unique_ptr<StoreTxn>> Log::begin(bool synced) {
@@ -276,19 +280,17 @@ Result<std::unique_ptr<StoreTxn>> Log::begin(bool synced) {
 }
 
 std::optional<uint32_t> Log::find_actor(const ActorId& actor) const {
-  auto it = std::lower_bound(actor_index_.begin(), actor_index_.end(), actor,
-                             [](const auto& e, const ActorId& a) { return e.first < a; });
-  if (it == actor_index_.end() || it->first != actor) return std::nullopt;
+  auto it = actor_lookup_.find(actor);
+  if (it == actor_lookup_.end()) return std::nullopt;
   return it->second;
 }
 
 uint32_t Log::intern(const ActorId& actor) {
-  if (auto i = find_actor(actor)) return *i;
   auto i = static_cast<uint32_t>(actors_.size());
+  auto [it, added] = actor_lookup_.emplace(actor, i);
+  if (!added) return it->second;
   actors_.push_back(ActorState{actor});
-  auto it = std::lower_bound(actor_index_.begin(), actor_index_.end(), actor,
-                             [](const auto& e, const ActorId& a) { return e.first < a; });
-  actor_index_.insert(it, {actor, i});
+  actor_order_.emplace(actor, i);
   return i;
 }
 
@@ -388,8 +390,11 @@ void Log::rollback(Staging& st) {
     if (t.actor < st.actors_before) actors_[t.actor] = t.saved;
   }
   if (actors_.size() > st.actors_before) {
+    for (size_t i = st.actors_before; i < actors_.size(); ++i) {
+      actor_lookup_.erase(actors_[i].actor);
+      actor_order_.erase(actors_[i].actor);
+    }
     actors_.resize(st.actors_before);
-    std::erase_if(actor_index_, [&](const auto& e) { return e.second >= st.actors_before; });
   }
   cursor_ = st.cursor_before;
 }
@@ -488,7 +493,7 @@ Result<Ack> Log::apply_locked(const Batch& batch) {
 }
 
 void Log::heads_into(std::vector<OpId>& out, uint32_t skip) const {
-  for (const auto& [id, i] : actor_index_) {
+  for (const auto& [id, i] : actor_order_) {
     const ActorState& a = actors_[i];
     if (i != skip && a.max_counter > 0 && a.covered < a.max_counter) {
       out.push_back(OpId{id, a.max_counter});
@@ -730,7 +735,7 @@ VersionVector Log::version_vector() const {
   std::lock_guard lock(mu_);
   VersionVector vv;
   vv.reserve(actors_.size());
-  for (const ActorState& a : actors_) vv.set(a.actor, a.max_counter);
+  for (const auto& [id, i] : actor_order_) vv.append_sorted(id, actors_[i].max_counter);
   return vv;
 }
 
@@ -768,7 +773,7 @@ Result<Hash> Log::digest() {
   crypto_generichash_blake2b_init_salt_personal(&st, nullptr, 0, kHashSize, nullptr,
                                                 kDigestPersonal);
   std::vector<uint8_t> entry;
-  for (const auto& [id, i] : actor_index_) {
+  for (const auto& [id, i] : actor_order_) {
     const ActorState& a = actors_[i];
     if (a.max_counter == 0) continue;
     entry.assign(a.actor.bytes.begin(), a.actor.bytes.end());
@@ -785,8 +790,8 @@ Result<std::vector<WriterSummary>> Log::writer_summaries() {
   std::lock_guard lock(mu_);
   WEFT_TRY(extend_chains_locked());
   std::vector<WriterSummary> out;
-  out.reserve(actor_index_.size());
-  for (const auto& [id, i] : actor_index_) {
+  out.reserve(actor_order_.size());
+  for (const auto& [id, i] : actor_order_) {
     if (actors_[i].max_counter > 0) out.push_back({id, actors_[i].max_counter, actors_[i].chain});
   }
   return out;
@@ -854,8 +859,11 @@ Result<std::vector<OpId>> Log::canonical_order() {
 
 Result<uint64_t> Log::first_missing_locked(const VersionVector& peer) {
   uint64_t first = cursor_ + 1;
-  for (const ActorState& a : actors_) {
-    const uint64_t have = peer.get(a.actor);
+  auto theirs = peer.entries().begin();  // merged with actor_order_: both sorted
+  for (const auto& [id, i] : actor_order_) {
+    const ActorState& a = actors_[i];
+    while (theirs != peer.entries().end() && theirs->first < id) ++theirs;
+    const uint64_t have = theirs != peer.entries().end() && theirs->first == id ? theirs->second : 0;
     if (a.max_counter <= have) continue;
     auto meta = store_->op_meta(OpId{a.actor, have + 1});
     WEFT_TRY(meta);

@@ -585,18 +585,19 @@ Status decode_clock(const fb::Vector<const wire::ClockEntry*>* entries, const Li
   if (entries == nullptr) return Status::ok();
   const Field field{where};
   WEFT_TRY(check_aligned(entries, field));
-  if (entries->size() > limits.max_actors) {
-    return malformed(field.str() + ": over the limit of " + std::to_string(limits.max_actors) +
-                     " actors");
-  }
+  // No actor limit here: a version vector names every writer its log holds,
+  // and whatever a log accepts it must be able to sync. Its cost is bounded
+  // by the message (24 bytes an entry, verified against max_message_bytes).
+  (void)limits;
   ActorId prev;
+  vv.reserve(entries->size());
   for (uint32_t i = 0; i < entries->size(); ++i) {
     const wire::ClockEntry* e = entries->Get(i);
     ActorId a;
     std::memcpy(a.bytes.data(), e->actor().b()->Data(), kActorIdSize);
     if (e->counter() == 0) return malformed(field.at(i) + ".counter: 0");
     if (i > 0 && !(prev < a)) return malformed(field.at(i) + ".actor: not sorted or repeated");
-    vv.set(a, e->counter());
+    vv.append_sorted(a, e->counter());  // sorted: checked above
     prev = a;
   }
   return Status::ok();

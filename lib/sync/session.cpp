@@ -319,11 +319,9 @@ Status Session::start_outbound() {
   if (!push_) return Status::ok();
   covered_ = peer_hello_->version_vector;
   end_cursor_ = log_->cursor();
-  const VersionVector local = log_->version_vector();
-  for (const auto& [actor, max] : local.entries()) {
-    const uint64_t have = covered_.get(actor);
+  log_->version_vector().each_against(covered_, [&](const ActorId&, uint64_t max, uint64_t have) {
     if (max > have) stats_.ops_to_send += max - have;
-  }
+  });
   // The first op neither the peer holds nor the chunk plan carries: the
   // scan starts there, never at the start of a long shared history.
   auto first_uncovered = [&]() -> Result<uint64_t> {
@@ -370,8 +368,11 @@ Status Session::plan_chunks() {
   };
   std::vector<Candidate> cands;
   const VersionVector local = log_->version_vector();
-  for (const auto& [actor, max] : local.entries()) {
-    if (covered_.get(actor) != 0) continue;
+  std::vector<ActorId> unheld;  // writers the peer holds nothing of
+  local.each_against(covered_, [&](const ActorId& actor, uint64_t, uint64_t have) {
+    if (have == 0) unheld.push_back(actor);
+  });
+  for (const ActorId& actor : unheld) {
     auto seals = log_->seals(actor);
     WEFT_TRY(seals);
     if (seals->empty()) continue;
@@ -715,10 +716,20 @@ void Session::check_done() {
                                    scan_from_ > end_cursor_ && flight_.empty());
   if (!outbound) return;
   if (expect_inbound_) {
-    const VersionVector have = log_->version_vector();
-    for (const auto& [actor, max] : peer_hello_->version_vector.entries()) {
-      if (have.get(actor) < max) return;
+    // What the peer's Hello promised and the log does not hold yet, found
+    // once and then only shrunk: checking the whole vector after every
+    // message would cost O(actors) a message.
+    if (!awaiting_) {
+      awaiting_.emplace();
+      peer_hello_->version_vector.each_against(
+          log_->version_vector(), [&](const ActorId& actor, uint64_t max, uint64_t have) {
+            if (have < max) awaiting_->push_back({actor, max});
+          });
     }
+    while (!awaiting_->empty() && log_->held(awaiting_->back().first) >= awaiting_->back().second) {
+      awaiting_->pop_back();
+    }
+    if (!awaiting_->empty()) return;
   }
   state_ = SessionState::kDone;
 }
