@@ -77,6 +77,14 @@ struct OpId {
   std::string to_string() const;
 };
 
+// The kind of a join op: no payload, minted by an append whose writer has
+// seen more concurrent heads than one op may depend on (Limits::
+// max_deps_per_op). Each join depends on a slice of the heads, and the
+// writer's next op depends on the join implicitly (its own previous
+// counter), so the appended op still happens after everything its writer
+// had seen (docs/contract.md, "Appends"). Applications cannot append it.
+inline constexpr uint32_t kJoinKind = 0xFFFFFFFFu;
+
 // An operation. `deps` holds the explicit causal predecessors in canonical
 // form (see normalize_deps): at most one per foreign actor, sorted by actor.
 // The implicit predecessor (actor, counter - 1) is never listed.

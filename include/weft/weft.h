@@ -221,6 +221,13 @@ typedef struct weft_op_view {
 
 /* ------------------------------------------------------------------- logs */
 
+/* The kind of a join op: no payload, minted by an append whose writer has
+   seen more concurrent heads than one op may depend on; each join depends
+   on a slice of them, and the appended op follows the last join
+   (docs/contract.md, "Appends"). Readers may skip it; appending it is
+   WEFT_INVALID_ARGUMENT. @since 0.3 */
+#define WEFT_KIND_JOIN 0xFFFFFFFFu
+
 /* Options for opening a log, whatever its store. Initialise with
    weft_log_options_init. */
 typedef struct weft_log_options {

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/batch_actors.hpp"
+
 namespace weft {
 namespace {
 
@@ -518,8 +520,16 @@ Result<std::vector<OpId>> Log::append_many(std::span<const AppendRequest> reques
   auto txn = begin();
   WEFT_TRY(txn);
   Staging& st = fresh_staging();
+  const uint32_t self = intern(actor_);
+  // Only the first op can depend on more heads than one op may: every later
+  // one follows its predecessor, which covered them. Those heads go to join
+  // ops minted first, a slice each (kJoinKind).
+  std::vector<OpId> heads;
+  if (!requests.front().deps) heads_into(heads, self);
+  const size_t per_op = std::max<size_t>(1, options_.limits.max_deps_per_op);
+  const size_t joins = heads.size() > per_op ? (heads.size() - 1) / per_op : 0;
   std::vector<Op> minted;  // reserved: addresses stay stable until commit
-  minted.reserve(requests.size());
+  minted.reserve(requests.size() + joins);
   std::vector<OpId> ids;
   ids.reserve(requests.size());
   auto fail = [&](Error e) -> Result<std::vector<OpId>> {
@@ -527,42 +537,62 @@ Result<std::vector<OpId>> Log::append_many(std::span<const AppendRequest> reques
     return e;
   };
   if (Status w = prepare_writer_locked(*txn.value()); !w) return fail(w.error());
-  const uint32_t self = intern(actor_);
+  // Mints `op` (id, deps and content set; lamport computed here).
+  auto mint = [&](Op op) -> Status {
+    op.lamport = op.id.counter > 1 ? actors_[self].last_lamport + 1 : 1;
+    for (const OpId& d : op.deps) {
+      auto di = find_actor(d.actor);
+      if (!di || d.counter > actors_[*di].max_counter) {
+        return make_error(Code::kMissingDependency,
+                          "append: dependency " + d.to_string() + " is not in the log");
+      }
+      auto l = lamport_of(st, *di, d.counter);
+      WEFT_TRY(l);
+      op.lamport = std::max(op.lamport, l.value() + 1);
+    }
+    if (Status s = check_limits(op, "append"); !s) {
+      return make_error(Code::kInvalidArgument, s.error().message);
+    }
+    Hash h = op_hash(op);
+    minted.push_back(std::move(op));
+    auto code = stage(st, minted.back(), h);
+    WEFT_TRY(code);
+    if (code.value() != Code::kOk) {
+      return make_error(Code::kInternal,
+                        "append: minted op refused with " + std::string(code_name(code.value())));
+    }
+    return Status::ok();
+  };
+  size_t taken = 0;
+  for (size_t j = 0; j < joins; ++j, taken += per_op) {
+    Op join;
+    join.id = OpId{actor_, actors_[self].max_counter + 1};
+    join.deps.assign(heads.begin() + static_cast<ptrdiff_t>(taken),
+                     heads.begin() + static_cast<ptrdiff_t>(taken + per_op));
+    join.kind = kJoinKind;
+    join.timestamp_ms = requests.front().timestamp_ms.value_or(wall_clock_ms());
+    if (Status s = mint(std::move(join)); !s) return fail(s.error());
+  }
   for (const AppendRequest& req : requests) {
+    if (req.kind == kJoinKind) {
+      return fail(make_error(Code::kInvalidArgument,
+                             "append: kind 0xFFFFFFFF is reserved for join ops"));
+    }
     Op op;
     op.id = OpId{actor_, actors_[self].max_counter + 1};
     if (req.deps) {
       auto deps = normalize_deps(op.id, *req.deps);
       if (!deps) return fail(make_error(Code::kInvalidArgument, deps.error().message));
       op.deps = std::move(deps.value());
+    } else if (&req == &requests.front()) {
+      op.deps.assign(heads.begin() + static_cast<ptrdiff_t>(taken), heads.end());
     } else {
       heads_into(op.deps, self);  // already canonical: sorted, one per foreign actor
-    }
-    op.lamport = op.id.counter > 1 ? actors_[self].last_lamport + 1 : 1;
-    for (const OpId& d : op.deps) {
-      auto di = find_actor(d.actor);
-      if (!di || d.counter > actors_[*di].max_counter) {
-        return fail(make_error(Code::kMissingDependency,
-                               "append: dependency " + d.to_string() + " is not in the log"));
-      }
-      auto l = lamport_of(st, *di, d.counter);
-      if (!l) return fail(l.error());
-      op.lamport = std::max(op.lamport, l.value() + 1);
     }
     op.kind = req.kind;
     op.timestamp_ms = req.timestamp_ms ? *req.timestamp_ms : wall_clock_ms();
     op.payload.assign(req.payload.begin(), req.payload.end());
-    if (Status s = check_limits(op, "append"); !s) {
-      return fail(make_error(Code::kInvalidArgument, s.error().message));
-    }
-    Hash h = op_hash(op);
-    minted.push_back(std::move(op));
-    auto code = stage(st, minted.back(), h);
-    if (!code) return fail(code.error());
-    if (code.value() != Code::kOk) {
-      return fail(make_error(Code::kInternal, "append: minted op refused with " +
-                                                  std::string(code_name(code.value()))));
-    }
+    if (Status s = mint(std::move(op)); !s) return fail(s.error());
     ids.push_back(minted.back().id);
   }
   Status s = write_staged(st, *txn.value());
@@ -891,6 +921,7 @@ Result<std::vector<Batch>> Log::diff(const VersionVector& peer, const DiffOption
   if (start.value() > cursor_) return out;
   const uint32_t max_ops = std::max<uint32_t>(1, options.max_ops_per_batch);
   size_t bytes = 0;
+  BatchActors actors(options_.limits.max_actors);  // what a batch may name, ours as the receiver's
   ActorId last_actor;
   uint64_t last_have = 0;
   bool have_last = false;
@@ -902,11 +933,14 @@ Result<std::vector<Batch>> Log::diff(const VersionVector& peer, const DiffOption
     }
     if (s.op.id.counter <= last_have) return;
     if (out.empty() || out.back().ops.size() >= max_ops ||
-        (bytes + s.op.payload.size() > options.max_bytes_per_batch && !out.back().ops.empty())) {
+        (!out.back().ops.empty() && (bytes + s.op.payload.size() > options.max_bytes_per_batch ||
+                                     !actors.fits(s.op, out.back().ops)))) {
       out.emplace_back();
       bytes = 0;
+      actors.clear();
     }
     bytes += s.op.payload.size();
+    actors.add(s.op);
     out.back().ops.push_back(std::move(s.op));
   }));
   return out;

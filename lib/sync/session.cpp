@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/batch_actors.hpp"
+
 namespace weft {
 
 namespace {
@@ -487,6 +489,7 @@ Result<bool> Session::build_batch() {
   b.epoch = peer_epoch_;
   const uint64_t from = scan_from_;
   size_t bytes = 0;
+  BatchActors actors(log_->limits().max_actors);
   while (scan_from_ <= end_cursor_) {
     if (pending_ops_.empty()) {
       // Read ahead about one batch's bytes, not a batch's count of ops of
@@ -515,10 +518,12 @@ Result<bool> Session::build_batch() {
       continue;
     }
     if (!b.ops.empty() && (b.ops.size() >= options_.max_batch_ops ||
-                           bytes + next.op.payload.size() > options_.max_batch_bytes)) {
+                           bytes + next.op.payload.size() > options_.max_batch_bytes ||
+                           !actors.fits(next.op, b.ops))) {
       break;
     }
     bytes += next.op.payload.size();
+    actors.add(next.op);
     b.ops.push_back(std::move(next.op));
     pending_ops_.pop_back();
     ++scan_from_;

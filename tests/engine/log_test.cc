@@ -301,5 +301,83 @@ TEST(Log, SealRefusesAChunkOverTheMessageLimit) {
   EXPECT_TRUE(log->seal(testing::actor(1), 10).is_ok());
 }
 
+// A writer that has seen more concurrent heads than one op may depend on
+// still appends, and its op still happens after all of them: join ops
+// (kJoinKind) carry the heads a slice each, and the op follows the last.
+TEST(Log, AppendAfterTenThousandConcurrentWritersCoversThemAll) {
+  auto log = testing::memory_log(1);
+  Batch others;
+  for (uint32_t k = 0; k < 10'000; ++k) {
+    ActorId w;
+    w.bytes.fill(0x33);
+    for (int i = 0; i < 4; ++i) w.bytes[12 + i] = static_cast<uint8_t>(k >> (8 * (3 - i)));
+    others.ops.push_back(testing::make_op(w, 1, 1, "x"));
+  }
+  ASSERT_EQ(log->apply(others)->applied.size(), 10'000u);
+  ASSERT_EQ(log->heads().size(), 10'000u);
+  AppendRequest r;
+  const std::string text = "after everyone";
+  r.payload = std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+  auto id = log->append(r);
+  ASSERT_TRUE(id.is_ok()) << id.error().to_string();
+  // Nine joins of 1,024 heads, then the op with the other 784.
+  EXPECT_EQ(id->counter, 10u);
+  size_t covered = 0;
+  for (uint64_t c = 1; c <= 10; ++c) {
+    auto op = log->get(OpId{log->actor(), c}).value().op;
+    EXPECT_LE(op.deps.size(), log->limits().max_deps_per_op);
+    EXPECT_EQ(op.kind == kJoinKind, c < 10) << c;
+    EXPECT_GE(op.lamport, 2u);
+    covered += op.deps.size();
+  }
+  EXPECT_EQ(covered, 10'000u);
+  EXPECT_EQ(log->heads(), std::vector<OpId>{*id});  // everything is in its past
+  // A replica converges, and cannot take the op before what it follows.
+  auto replica = testing::memory_log(2);
+  Batch mine;
+  for (uint64_t c = 1; c <= 10; ++c) mine.ops.push_back(log->get(OpId{log->actor(), c}).value().op);
+  auto early = replica->apply(mine);
+  ASSERT_TRUE(early.is_ok());
+  EXPECT_EQ(early->applied.size(), 0u);
+  EXPECT_EQ(testing::count(early->rejected, Code::kMissingDependency), 10u);
+  ASSERT_TRUE(replica->merge_from(*log).is_ok());
+  EXPECT_EQ(replica->digest().value(), log->digest().value());
+  // The next append depends on nothing new: no joins.
+  auto next = log->append(r);
+  ASSERT_TRUE(next.is_ok());
+  EXPECT_EQ(next->counter, 11u);
+  AppendRequest join_kind;
+  join_kind.kind = kJoinKind;
+  EXPECT_EQ(log->append(join_kind).code(), Code::kInvalidArgument);
+}
+
+// Whatever a log holds it can send: diff cuts batches so none names more
+// writers than the limit (here 2,048), even when single ops name 1,025.
+TEST(Log, DiffCutsBatchesAtTheActorLimit) {
+  LogOptions small;
+  small.actor = testing::actor(1);
+  small.limits.max_actors = 2048;
+  auto log = Log::open_memory(small).value();
+  Batch others;
+  for (uint32_t k = 0; k < 10'000; ++k) {
+    ActorId w;
+    w.bytes.fill(0x44);
+    for (int i = 0; i < 4; ++i) w.bytes[12 + i] = static_cast<uint8_t>(k >> (8 * (3 - i)));
+    others.ops.push_back(testing::make_op(w, 1, 1, ""));
+  }
+  ASSERT_EQ(log->apply(others)->applied.size(), 10'000u);
+  ASSERT_TRUE(log->append(AppendRequest{}).is_ok());  // 9 joins of 1,024 + the op
+  auto batches = log->diff(VersionVector{});
+  ASSERT_TRUE(batches.is_ok());
+  EXPECT_GT(batches->size(), 1u);
+  auto receiver = Log::open_memory(small).value();
+  for (const Batch& b : batches.value()) {
+    auto decoded = decode_batch(encode_batch(b), small.limits);
+    ASSERT_TRUE(decoded.is_ok()) << decoded.error().to_string();
+    ASSERT_TRUE(receiver->apply(decoded.value())->rejected.empty());
+  }
+  EXPECT_EQ(receiver->digest().value(), log->digest().value());
+}
+
 }  // namespace
 }  // namespace weft

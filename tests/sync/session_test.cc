@@ -87,16 +87,13 @@ TEST(Session, TwoHundredThousandWritersSyncEndToEnd) {
     ASSERT_EQ(a->apply(batch)->applied.size(), 10'000u);
     if (first % 20'000 == 0) ASSERT_EQ(b->apply(batch)->applied.size(), 10'000u);
   }
-  // b's own ops name no dependency: depending on 100,000 heads would be
-  // over the per-op limit (an append's dependencies are not bounded yet).
-  for (int i = 0; i < 3; ++i) {
-    AppendRequest r;
-    r.deps = std::vector<OpId>{};
-    ASSERT_TRUE(b->append(r).is_ok());
-  }
+  // b's first op follows its 100,000 heads through 97 join ops.
+  append_n(*b, 3, "b");
+  const uint64_t b_ops = b->held(b->actor());
+  EXPECT_EQ(b_ops, 3u + 97u);
   sync_logs(*a, *b);
-  EXPECT_EQ(a->cursor(), kWriters + 3);
-  EXPECT_EQ(b->cursor(), kWriters + 3);
+  EXPECT_EQ(a->cursor(), kWriters + b_ops);
+  EXPECT_EQ(b->cursor(), kWriters + b_ops);
   EXPECT_EQ(a->version_vector().size(), kWriters + 1);
   EXPECT_EQ(digest(*a), digest(*b));
 }
