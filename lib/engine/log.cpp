@@ -922,16 +922,7 @@ Result<std::vector<Batch>> Log::diff(const VersionVector& peer, const DiffOption
   const uint32_t max_ops = std::max<uint32_t>(1, options.max_ops_per_batch);
   size_t bytes = 0;
   BatchActors actors(options_.limits.max_actors);  // what a batch may name, ours as the receiver's
-  ActorId last_actor;
-  uint64_t last_have = 0;
-  bool have_last = false;
-  WEFT_TRY(scan_locked(start.value(), &LogStore::read_range, [&](StoredOp& s) {
-    if (!have_last || s.op.id.actor != last_actor) {
-      last_actor = s.op.id.actor;
-      last_have = peer.get(last_actor);
-      have_last = true;
-    }
-    if (s.op.id.counter <= last_have) return;
+  auto take = [&](StoredOp& s) {
     if (out.empty() || out.back().ops.size() >= max_ops ||
         (!out.back().ops.empty() && (bytes + s.op.payload.size() > options.max_bytes_per_batch ||
                                      !actors.fits(s.op, out.back().ops)))) {
@@ -942,6 +933,59 @@ Result<std::vector<Batch>> Log::diff(const VersionVector& peer, const DiffOption
     bytes += s.op.payload.size();
     actors.add(s.op);
     out.back().ops.push_back(std::move(s.op));
+  };
+  // What the peer lacks, writer by writer. A few ops spread over a long log
+  // are read by writer and put in cursor order, so the cost follows them,
+  // not the span a scan from the first of them would walk.
+  struct Range {
+    ActorId actor;
+    uint64_t first, count;
+  };
+  std::vector<Range> ranges;
+  uint64_t missing = 0, held_total = 0;
+  auto theirs = peer.entries().begin();
+  for (const auto& [id, i] : actor_order_) {
+    while (theirs != peer.entries().end() && theirs->first < id) ++theirs;
+    const uint64_t have = theirs != peer.entries().end() && theirs->first == id ? theirs->second : 0;
+    held_total += actors_[i].max_counter;
+    if (actors_[i].max_counter > have) {
+      ranges.push_back({id, have + 1, actors_[i].max_counter - have});
+      missing += actors_[i].max_counter - have;
+    }
+  }
+  if (held_total != cursor_) {
+    return make_error(Code::kCorrupt, "log: cursor is " + std::to_string(cursor_) +
+                                          " but its writers hold " + std::to_string(held_total) +
+                                          " ops");
+  }
+  if (missing * 8 < cursor_ - start.value() + 1) {
+    std::vector<StoredOp> ops;
+    ops.reserve(missing);
+    for (const Range& r : ranges) {
+      const size_t before = ops.size();
+      WEFT_TRY(store_->read_actor(r.actor, r.first, r.count, ops));
+      if (ops.size() - before != r.count) {
+        return make_error(Code::kCorrupt, "store: actor " + r.actor.hex() + " holds " +
+                                              std::to_string(ops.size() - before) + " of its ops " +
+                                              std::to_string(r.first) + " to " +
+                                              std::to_string(r.first + r.count - 1));
+      }
+    }
+    std::sort(ops.begin(), ops.end(),
+              [](const StoredOp& a, const StoredOp& b) { return a.cursor < b.cursor; });
+    for (StoredOp& s : ops) take(s);
+    return out;
+  }
+  ActorId last_actor;
+  uint64_t last_have = 0;
+  bool have_last = false;
+  WEFT_TRY(scan_locked(start.value(), &LogStore::read_range, [&](StoredOp& s) {
+    if (!have_last || s.op.id.actor != last_actor) {
+      last_actor = s.op.id.actor;
+      last_have = peer.get(last_actor);
+      have_last = true;
+    }
+    if (s.op.id.counter > last_have) take(s);
   }));
   return out;
 }

@@ -379,5 +379,43 @@ TEST(Log, DiffCutsBatchesAtTheActorLimit) {
   EXPECT_EQ(receiver->digest().value(), log->digest().value());
 }
 
+// A peer missing a few ops spread over a long log gets exactly those, in
+// cursor order (a dependency order), whether diff reads them by writer (a
+// few against the span) or scans (many).
+TEST(Log, DiffOfOpsSpreadOverTheLogIsInCursorOrder) {
+  auto log = testing::memory_log(1);
+  std::vector<std::unique_ptr<Log>> writers;
+  for (uint8_t w = 2; w < 12; ++w) writers.push_back(testing::memory_log(w));
+  // Writer k stops after round 5k, so the writers' last ops sit all over
+  // the log's cursors.
+  for (int round = 0; round < 50; ++round) {
+    for (size_t k = 0; k < writers.size(); ++k) {
+      if (round > 5 * static_cast<int>(k)) continue;
+      testing::append_n(*writers[k], 1, "r");
+      ASSERT_TRUE(log->merge_from(*writers[k]).is_ok());
+    }
+    testing::append_n(*log, 1, "own");  // depends on the writers' ops
+  }
+  ASSERT_EQ(log->cursor(), 285u);  // 235 of the writers, 50 own
+  for (size_t lacking : {1u, 40u}) {  // 11 ops over 285 cursors (by writer); 50 (a scan)
+    VersionVector peer = log->version_vector();
+    std::vector<OpId> expected;
+    for (const StoredOp& s : log->read(1, SIZE_MAX).value()) {
+      const bool own = s.op.id.actor == log->actor();
+      const uint64_t max = log->held(s.op.id.actor);
+      if (s.op.id.counter + (own ? lacking : 1) > max) expected.push_back(s.op.id);
+    }
+    for (auto& w : writers) peer.set(w->actor(), log->held(w->actor()) - 1);
+    peer.set(log->actor(), log->held(log->actor()) - lacking);
+    auto batches = log->diff(peer);
+    ASSERT_TRUE(batches.is_ok());
+    std::vector<OpId> got;
+    for (const Batch& b : batches.value()) {
+      for (const Op& op : b.ops) got.push_back(op.id);
+    }
+    EXPECT_EQ(got, expected) << lacking;
+  }
+}
+
 }  // namespace
 }  // namespace weft
