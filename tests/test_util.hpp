@@ -22,6 +22,15 @@ inline ActorId actor(uint8_t n) {
   return a;
 }
 
+// Writer `k` of many whose ids share their first 12 bytes (`fill`), as a
+// peer choosing its ids may make them.
+inline ActorId nth_writer(uint8_t fill, uint32_t k) {
+  ActorId w;
+  w.bytes.fill(fill);
+  for (int i = 0; i < 4; ++i) w.bytes[12 + i] = static_cast<uint8_t>(k >> (8 * (3 - i)));
+  return w;
+}
+
 inline std::vector<uint8_t> bytes(std::string_view s) { return {s.begin(), s.end()}; }
 
 // Builds a well-formed op; lamport must be supplied by the caller.

@@ -308,10 +308,7 @@ TEST(Log, AppendAfterTenThousandConcurrentWritersCoversThemAll) {
   auto log = testing::memory_log(1);
   Batch others;
   for (uint32_t k = 0; k < 10'000; ++k) {
-    ActorId w;
-    w.bytes.fill(0x33);
-    for (int i = 0; i < 4; ++i) w.bytes[12 + i] = static_cast<uint8_t>(k >> (8 * (3 - i)));
-    others.ops.push_back(testing::make_op(w, 1, 1, "x"));
+    others.ops.push_back(testing::make_op(testing::nth_writer(0x33, k), 1, 1, "x"));
   }
   ASSERT_EQ(log->apply(others)->applied.size(), 10'000u);
   ASSERT_EQ(log->heads().size(), 10'000u);
@@ -360,10 +357,7 @@ TEST(Log, DiffCutsBatchesAtTheActorLimit) {
   auto log = Log::open_memory(small).value();
   Batch others;
   for (uint32_t k = 0; k < 10'000; ++k) {
-    ActorId w;
-    w.bytes.fill(0x44);
-    for (int i = 0; i < 4; ++i) w.bytes[12 + i] = static_cast<uint8_t>(k >> (8 * (3 - i)));
-    others.ops.push_back(testing::make_op(w, 1, 1, ""));
+    others.ops.push_back(testing::make_op(testing::nth_writer(0x44, k), 1, 1, ""));
   }
   ASSERT_EQ(log->apply(others)->applied.size(), 10'000u);
   ASSERT_TRUE(log->append(AppendRequest{}).is_ok());  // 9 joins of 1,024 + the op

@@ -75,15 +75,9 @@ TEST(Session, TwoHundredThousandWritersSyncEndToEnd) {
   auto a = memory_log(1);
   auto b = memory_log(2);
   constexpr uint32_t kWriters = 200'000;
-  auto writer = [](uint32_t k) {
-    ActorId w;
-    w.bytes.fill(0x77);
-    for (int i = 0; i < 4; ++i) w.bytes[12 + i] = static_cast<uint8_t>(k >> (8 * (3 - i)));
-    return w;
-  };
   for (uint32_t first = 0; first < kWriters; first += 10'000) {
     Batch batch;
-    for (uint32_t k = first; k < first + 10'000; ++k) batch.ops.push_back(make_op(writer(k), 1, 1, ""));
+    for (uint32_t k = first; k < first + 10'000; ++k) batch.ops.push_back(make_op(nth_writer(0x77, k), 1, 1, ""));
     ASSERT_EQ(a->apply(batch)->applied.size(), 10'000u);
     if (first % 20'000 == 0) ASSERT_EQ(b->apply(batch)->applied.size(), 10'000u);
   }
