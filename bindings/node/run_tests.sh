@@ -36,7 +36,7 @@ else
   lib_dir="$root/build/bind-node"
   echo "== building libweft into $lib_dir"
   if [ ! -f "$lib_dir/build.ninja" ]; then
-    meson setup "$lib_dir" "$root" -Dtests=false -Dbench=false >/dev/null || { fail "configure libweft"; finish; }
+    meson setup "$lib_dir" "$root" -Dtests=disabled -Dbench=disabled -Dtools=disabled >/dev/null || { fail "configure libweft"; finish; }
   fi
   ninja -C "$lib_dir" >/dev/null || { fail "build libweft"; finish; }
 fi

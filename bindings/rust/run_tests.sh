@@ -43,7 +43,7 @@ else
     bash "$root/scripts/setup" >&2 || finish 0 1
   fi
   if [ ! -f "$lib_dir/build.ninja" ]; then
-    (cd "$root" && meson setup "$lib_dir" -Dtests=false -Dbench=false) >&2 || finish 0 1
+    (cd "$root" && meson setup "$lib_dir" -Dtests=disabled -Dbench=disabled -Dtools=disabled) >&2 || finish 0 1
   fi
   ninja -C "$lib_dir" >&2 || finish 0 1
 fi
