@@ -77,9 +77,13 @@ TEST(Session, TwoHundredThousandWritersSyncEndToEnd) {
   constexpr uint32_t kWriters = 200'000;
   for (uint32_t first = 0; first < kWriters; first += 10'000) {
     Batch batch;
-    for (uint32_t k = first; k < first + 10'000; ++k) batch.ops.push_back(make_op(nth_writer(0x77, k), 1, 1, ""));
+    for (uint32_t k = first; k < first + 10'000; ++k) {
+      batch.ops.push_back(make_op(nth_writer(0x77, k), 1, 1, ""));
+    }
     ASSERT_EQ(a->apply(batch)->applied.size(), 10'000u);
-    if (first % 20'000 == 0) ASSERT_EQ(b->apply(batch)->applied.size(), 10'000u);
+    if (first % 20'000 == 0) {
+      ASSERT_EQ(b->apply(batch)->applied.size(), 10'000u);
+    }
   }
   // b's first op follows its 100,000 heads through 97 join ops.
   append_n(*b, 3, "b");
