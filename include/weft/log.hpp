@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -215,6 +216,11 @@ class Log {
   void rollback(Staging& st);
   Result<Ack> apply_locked(const Batch& batch);
   Result<uint64_t> first_missing_locked(const VersionVector& peer);
+  // Calls f(actor, its state, the peer's counter or 0) for every writer
+  // here, in actor order: one merge pass over both.
+  void each_held_against_locked(
+      const VersionVector& peer,
+      const std::function<void(const ActorId&, const ActorState&, uint64_t)>& f) const;
   // Calls `each(T&)` for every op from cursor `from` to the end, in cursor
   // order, reading pages with `read` (LogStore::read_range for whole ops,
   // read_range_keys for keys); CORRUPT at the first cursor the store does

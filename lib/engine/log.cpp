@@ -887,22 +887,32 @@ Result<std::vector<OpId>> Log::canonical_order() {
   return out;
 }
 
-Result<uint64_t> Log::first_missing_locked(const VersionVector& peer) {
-  uint64_t first = cursor_ + 1;
+void Log::each_held_against_locked(
+    const VersionVector& peer,
+    const std::function<void(const ActorId&, const ActorState&, uint64_t)>& f) const {
   auto theirs = peer.entries().begin();  // merged with actor_order_: both sorted
   for (const auto& [id, i] : actor_order_) {
-    const ActorState& a = actors_[i];
     while (theirs != peer.entries().end() && theirs->first < id) ++theirs;
-    const uint64_t have = theirs != peer.entries().end() && theirs->first == id ? theirs->second : 0;
-    if (a.max_counter <= have) continue;
-    auto meta = store_->op_meta(OpId{a.actor, have + 1});
-    WEFT_TRY(meta);
-    if (!meta.value()) {
-      return make_error(Code::kCorrupt, "store: op " + OpId{a.actor, have + 1}.to_string() +
-                                            " is below the actor's counter but missing");
-    }
-    first = std::min(first, meta.value()->cursor);
+    f(id, actors_[i], theirs != peer.entries().end() && theirs->first == id ? theirs->second : 0);
   }
+}
+
+Result<uint64_t> Log::first_missing_locked(const VersionVector& peer) {
+  uint64_t first = cursor_ + 1;
+  Status status = Status::ok();
+  each_held_against_locked(peer, [&](const ActorId& id, const ActorState& a, uint64_t have) {
+    if (!status || a.max_counter <= have) return;
+    auto meta = store_->op_meta(OpId{id, have + 1});
+    if (!meta) {
+      status = meta.error();
+    } else if (!meta.value()) {
+      status = make_error(Code::kCorrupt, "store: op " + OpId{id, have + 1}.to_string() +
+                                              " is below the actor's counter but missing");
+    } else {
+      first = std::min(first, meta.value()->cursor);
+    }
+  });
+  WEFT_TRY(status);
   return first;
 }
 
@@ -943,16 +953,13 @@ Result<std::vector<Batch>> Log::diff(const VersionVector& peer, const DiffOption
   };
   std::vector<Range> ranges;
   uint64_t missing = 0, held_total = 0;
-  auto theirs = peer.entries().begin();
-  for (const auto& [id, i] : actor_order_) {
-    while (theirs != peer.entries().end() && theirs->first < id) ++theirs;
-    const uint64_t have = theirs != peer.entries().end() && theirs->first == id ? theirs->second : 0;
-    held_total += actors_[i].max_counter;
-    if (actors_[i].max_counter > have) {
-      ranges.push_back({id, have + 1, actors_[i].max_counter - have});
-      missing += actors_[i].max_counter - have;
+  each_held_against_locked(peer, [&](const ActorId& id, const ActorState& a, uint64_t have) {
+    held_total += a.max_counter;
+    if (a.max_counter > have) {
+      ranges.push_back({id, have + 1, a.max_counter - have});
+      missing += a.max_counter - have;
     }
-  }
+  });
   if (held_total != cursor_) {
     return make_error(Code::kCorrupt, "log: cursor is " + std::to_string(cursor_) +
                                           " but its writers hold " + std::to_string(held_total) +
